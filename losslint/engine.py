@@ -1,0 +1,283 @@
+"""Files -> source -> tree -> facts -> findings: one parse, one facts walk, one rule walk per file."""
+
+from __future__ import annotations
+
+import ast
+import io
+import os
+import re
+import tokenize
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple, Type
+
+import libcst as cst
+
+from losslint import apis
+from losslint.context import FileContext
+from losslint.facts import analyze
+from losslint.imports import ImportTable
+from losslint.registry import all_rules
+from losslint.rule import Finding, Rule
+from losslint.suppressions import suppressed
+
+PARSE_ERROR = "LL900"
+UNREADABLE_FILE = "LL901"
+
+_SKIPPED_DIRECTORIES = frozenset(
+    {"__pycache__", "build", "dist", "node_modules", "site-packages", "venv", "env", "__pypackages__"}
+)
+_TRIGGER = re.compile("|".join(re.escape(token) for token in apis.trigger_tokens()))
+
+
+@dataclass
+class FileResult:
+    path: str
+    findings: List[Finding] = field(default_factory=list)
+    errors: List[str] = field(default_factory=list)  # rules that crashed: reported, never silent
+    parsed: bool = False
+
+
+@dataclass
+class Report:
+    results: List[FileResult] = field(default_factory=list)
+    errors: List[str] = field(default_factory=list)  # paths that do not exist
+
+    @property
+    def findings(self) -> List[Finding]:
+        return sorted((f for r in self.results for f in r.findings), key=lambda f: f.sort_key)
+
+    @property
+    def internal_errors(self) -> List[str]:
+        return [e for r in self.results for e in r.errors]
+
+
+# ----- discovery
+
+
+def _is_virtualenv(directory: Path) -> bool:
+    return (directory / "pyvenv.cfg").is_file()
+
+
+def discover(paths: Sequence[str]) -> Tuple[List[Tuple[Path, str]], List[str]]:
+    """The Python files under ``paths``, each with the name to show for it, and the paths that do not exist.
+
+    Directories are searched recursively, skipping hidden folders, virtualenvs,
+    caches and build output; a file named on the command line is always linted.
+    """
+    files: List[Tuple[Path, str]] = []
+    missing: List[str] = []
+    seen = set()
+    for given in paths:
+        path = Path(given)
+        if path.is_file():
+            candidates: Iterator[Tuple[Path, str]] = iter([(path, given)])
+        elif path.is_dir():
+            candidates = _walk(path, given)
+        else:
+            missing.append(given)
+            continue
+        for file, display in candidates:
+            key = os.path.realpath(file)
+            if key not in seen:
+                seen.add(key)
+                files.append((file, display))
+    return files, missing
+
+
+def _walk(root: Path, display_root: str) -> Iterator[Tuple[Path, str]]:
+    for directory, subdirectories, filenames in os.walk(root):
+        here = Path(directory)
+        subdirectories[:] = sorted(
+            name
+            for name in subdirectories
+            if not name.startswith(".") and name not in _SKIPPED_DIRECTORIES and not _is_virtualenv(here / name)
+        )
+        for name in sorted(filenames):
+            if name.endswith(".py") or name.endswith(".pyi"):
+                file = here / name
+                relative = file.relative_to(root)
+                display = str(relative) if display_root in (".", "./") else os.path.join(display_root, str(relative))
+                yield file, display
+
+
+# ----- reading
+
+
+class UndecodableSource(Exception):
+    pass
+
+
+def decode(data: bytes) -> str:
+    """Bytes to text as Python reads a source file: a BOM or a PEP 263 coding cookie, else UTF-8."""
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        text = data.decode(encoding)
+    except (SyntaxError, LookupError, UnicodeDecodeError) as error:
+        raise UndecodableSource(str(error)) from error
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    return text
+
+
+# ----- linting
+
+
+RuleClasses = Sequence[Type[Rule]]
+
+
+def lint_file(path: Path, display: str, rules: RuleClasses) -> FileResult:
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        return _unreadable(display, rules, f"cannot read the file: {error.strerror or error}")
+    try:
+        source = decode(data)
+    except UndecodableSource as error:
+        return _unreadable(display, rules, f"cannot decode the file: {error}")
+    return lint_source(source, display, rules)
+
+
+def lint_source(source: str, path: str = "<string>", rules: Optional[RuleClasses] = None) -> FileResult:
+    """Lint one file's text with ``rules`` (default: the default-enabled rules)."""
+    if rules is None:
+        from losslint.registry import select
+
+        rules = select()
+    result = FileResult(path)
+    walking = [r for r in rules if _has_visitors(r)]
+    if not walking or not _TRIGGER.search(source):
+        # No rule can find anything without a softmax, sigmoid or exp in the text: skip the parse.
+        return result
+    try:
+        module = cst.parse_module(source)
+    except cst.ParserSyntaxError as error:
+        if _wants(rules, PARSE_ERROR):
+            result.findings.append(_parse_error(path, source, error))
+        return result
+    except RecursionError:
+        if _wants(rules, PARSE_ERROR):
+            message = "the file is nested too deeply for the parser, so it was not checked"
+            result.findings.append(_file_finding(PARSE_ERROR, path, message, 1, 1))
+        return result
+    result.parsed = True
+    if not walking:
+        return result
+    try:
+        facts = analyze(module, ImportTable.from_module(module))
+    except RecursionError:
+        result.errors.append(f"{path}: the value-kind analysis gave up: the code is nested too deeply")
+        return result
+    except Exception as error:  # a bug in losslint must not stop the run
+        result.errors.append(f"{path}: the value-kind analysis crashed: {type(error).__name__}: {error}")
+        return result
+    context = FileContext(path, source, module, facts)
+    walker = _RuleWalker(context, [rule(context) for rule in walking], result.errors)
+    try:
+        module.visit(walker)
+    except RecursionError:
+        result.errors.append(f"{path}: the rules gave up: the code is nested too deeply")
+    lines = source.splitlines()
+    result.findings.extend(f for f in context.findings if not suppressed(f, lines))
+    result.findings.sort(key=lambda f: f.sort_key)
+    return result
+
+
+def lint_paths(paths: Sequence[str], rules: RuleClasses) -> Report:
+    files, missing = discover(paths)
+    report = Report(errors=[f"{given}: no such file or directory" for given in missing])
+    for file, display in files:
+        report.results.append(lint_file(file, display, rules))
+    report.results.sort(key=lambda r: r.path)
+    return report
+
+
+# ----- the batched walk
+
+
+def _has_visitors(rule: Type[Rule]) -> bool:
+    return any(name.startswith(("visit_", "leave_")) for name in dir(rule))
+
+
+def _wants(rules: RuleClasses, code: str) -> bool:
+    return any(rule.code == code for rule in rules)
+
+
+class _RuleWalker(cst.CSTVisitor):
+    """Calls every rule's ``visit_<Node>``/``leave_<Node>`` in one walk of the tree."""
+
+    def __init__(self, context: FileContext, rules: List[Rule], errors: List[str]) -> None:
+        super().__init__()
+        self.context = context
+        self.errors = errors
+        self.visitors: Dict[str, List[Tuple[Rule, Callable]]] = {}
+        self.leavers: Dict[str, List[Tuple[Rule, Callable]]] = {}
+        self.crashed: set = set()
+        for rule in rules:
+            for name in dir(rule):
+                if name.startswith("visit_"):
+                    self.visitors.setdefault(name[6:], []).append((rule, getattr(rule, name)))
+                elif name.startswith("leave_"):
+                    self.leavers.setdefault(name[6:], []).append((rule, getattr(rule, name)))
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        for rule, method in self.visitors.get(type(node).__name__, ()):
+            self._call(rule, method, node)
+        return True
+
+    def on_leave(self, original_node: cst.CSTNode) -> None:
+        for rule, method in self.leavers.get(type(original_node).__name__, ()):
+            self._call(rule, method, original_node)
+
+    def _call(self, rule: Rule, method: Callable, node: cst.CSTNode) -> None:
+        if rule.code in self.crashed:
+            return
+        try:
+            method(node)
+        except Exception as error:  # one rule's bug must not hide the others' findings
+            self.crashed.add(rule.code)
+            line = self._line(node)
+            self.errors.append(
+                f"{self.context.path}:{line}: rule {rule.code} ({rule.name}) crashed and was skipped for this file: "
+                f"{type(error).__name__}: {error}"
+            )
+
+    def _line(self, node: cst.CSTNode) -> str:
+        try:
+            return str(self.context.position(node)[0])
+        except Exception:
+            return "?"
+
+
+# ----- findings about the file itself
+
+
+def _first_line(text: str) -> str:
+    return text.strip().splitlines()[0] if text.strip() else "syntax error"
+
+
+def _parse_error(path: str, source: str, error: cst.ParserSyntaxError) -> Finding:
+    """LL900 at the position CPython gives, which points at the mistake rather than past it."""
+    line, column, reason = error.editor_line, error.editor_column, _first_line(error.message)
+    try:
+        compile(source, path, "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+    except SyntaxError as python_error:
+        if python_error.lineno:
+            line, column = python_error.lineno, max(1, python_error.offset or 1)
+            reason = python_error.msg
+    except (ValueError, RecursionError, MemoryError):
+        pass
+    message = f"the file is not valid Python, so it was not checked: {reason}"
+    return _file_finding(PARSE_ERROR, path, message, line, column)
+
+
+def _file_finding(code: str, path: str, message: str, line: int, column: int) -> Finding:
+    rule = all_rules()[code]
+    return Finding(code, rule.name, message, path, line, column, line, column, fix_title=rule.fix_title)
+
+
+def _unreadable(path: str, rules: RuleClasses, message: str) -> FileResult:
+    result = FileResult(path)
+    if _wants(rules, UNREADABLE_FILE):
+        result.findings.append(_file_finding(UNREADABLE_FILE, path, message, 1, 1))
+    return result

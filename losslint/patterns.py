@@ -1,0 +1,163 @@
+"""Syntactic shapes shared by the analysis and the rules: terms of a sum, `1 - x`, divisions."""
+
+from __future__ import annotations
+
+from typing import Callable, List, Optional, Tuple
+
+import libcst as cst
+
+from losslint.apis import Role
+
+RoleOf = Callable[[cst.Call], Optional[Role]]
+
+_EMPTY_MODULE = cst.Module(body=[])
+
+
+def code(node: cst.CSTNode) -> str:
+    """The source of an expression, without surrounding parentheses or spaces, for comparing."""
+    if isinstance(node, cst.BaseExpression) and (node.lpar or node.rpar):
+        node = node.with_changes(lpar=(), rpar=())
+    return "".join(_EMPTY_MODULE.code_for_node(node).split())
+
+
+def number(node: cst.BaseExpression) -> Optional[float]:
+    if isinstance(node, (cst.Integer, cst.Float)):
+        return float(node.evaluated_value)
+    if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Minus):
+        inner = number(node.expression)
+        return None if inner is None else -inner
+    return None
+
+
+def is_one(node: cst.BaseExpression) -> bool:
+    return number(node) == 1.0
+
+
+def positional(call: cst.Call, index: int) -> Optional[cst.BaseExpression]:
+    args = [a for a in call.args if a.keyword is None and not a.star]
+    return args[index].value if index < len(args) else None
+
+
+def keyword(call: cst.Call, name: str) -> Optional[cst.BaseExpression]:
+    for arg in call.args:
+        if arg.keyword is not None and arg.keyword.value == name:
+            return arg.value
+    return None
+
+
+def argument(call: cst.Call, index: int, name: str) -> Optional[cst.BaseExpression]:
+    found = keyword(call, name)
+    return found if found is not None else positional(call, index)
+
+
+def string_value(node: Optional[cst.BaseExpression]) -> Optional[str]:
+    if isinstance(node, cst.SimpleString):
+        value = node.evaluated_value
+        return value if isinstance(value, str) else None
+    return None
+
+
+def terms(node: cst.BaseExpression, role_of: RoleOf, sign: int = 1) -> List[Tuple[int, cst.BaseExpression]]:
+    """The signed terms of a sum: ``-(a - b) + c`` gives ``[(-1, a), (1, b), (1, c)]``."""
+    if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Minus):
+        return terms(node.expression, role_of, -sign)
+    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, (cst.Add, cst.Subtract)):
+        right_sign = sign if isinstance(node.operator, cst.Add) else -sign
+        return terms(node.left, role_of, sign) + terms(node.right, role_of, right_sign)
+    if isinstance(node, cst.Call) and len(node.args) == 2:
+        role = role_of(node)
+        if role in (Role.ADD, Role.SUBTRACT):
+            left, right = node.args[0].value, node.args[1].value
+            right_sign = sign if role is Role.ADD else -sign
+            return terms(left, role_of, sign) + terms(right, role_of, right_sign)
+    return [(sign, node)]
+
+
+def one_minus(node: cst.BaseExpression, role_of: RoleOf) -> List[cst.BaseExpression]:
+    """For ``1 - x (+ eps)`` the subtracted terms ``[x]``; empty when there is no leading 1."""
+    parts = terms(node, role_of)
+    if not any(sign > 0 and is_one(term) for sign, term in parts):
+        return []
+    return [term for sign, term in parts if sign < 0]
+
+
+def division(node: cst.BaseExpression, role_of: RoleOf) -> Optional[Tuple[cst.BaseExpression, cst.BaseExpression]]:
+    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Divide):
+        return node.left, node.right
+    if isinstance(node, cst.Call) and len(node.args) >= 2 and role_of(node) is Role.DIVIDE:
+        return node.args[0].value, node.args[1].value
+    return None
+
+
+def factors(node: cst.BaseExpression, role_of: RoleOf) -> List[cst.BaseExpression]:
+    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Multiply):
+        return factors(node.left, role_of) + factors(node.right, role_of)
+    if isinstance(node, cst.Call) and len(node.args) == 2 and role_of(node) is Role.MULTIPLY:
+        return factors(node.args[0].value, role_of) + factors(node.args[1].value, role_of)
+    return [node]
+
+
+def bce_derivative(node: cst.BaseExpression, role_of: RoleOf) -> Optional[Tuple[cst.BaseExpression, cst.BaseExpression]]:
+    """``(A, Y)`` when ``node`` is the derivative of binary cross-entropy with respect to ``A``.
+
+    Recognised: ``-(Y/A - (1-Y)/(1-A))`` and every regrouping of its two terms
+    (``np.divide`` and ``torch.div`` included, an epsilon in a denominator
+    allowed), and the combined ``(A - Y) / (A * (1 - A))``.
+    """
+    combined = _combined_bce_derivative(node, role_of)
+    if combined is not None:
+        return combined
+    quotients = []
+    for sign, term in terms(node, role_of):
+        parts = division(term, role_of)
+        if parts is None:
+            continue
+        numerator, denominator = parts
+        # `-y / p` parses as `(-y) / p`: the minus belongs to the term.
+        while isinstance(numerator, cst.UnaryOperation) and isinstance(numerator.operator, cst.Minus):
+            sign, numerator = -sign, numerator.expression
+        quotients.append((sign, (numerator, denominator)))
+    for sign, (numerator, denominator) in quotients:
+        for other_sign, (other_numerator, other_denominator) in quotients:
+            if other_sign != -sign:
+                continue
+            probs = _matching_complement(denominator, other_denominator, role_of)
+            labels = _matching_complement(numerator, other_numerator, role_of)
+            if probs is not None and labels is not None:
+                return probs, labels
+    return None
+
+
+def _matching_complement(
+    plain: cst.BaseExpression, complement: cst.BaseExpression, role_of: RoleOf
+) -> Optional[cst.BaseExpression]:
+    """The term x of ``plain`` such that ``complement`` is ``1 - x``."""
+    subtracted = {code(t) for t in one_minus(complement, role_of)}
+    for sign, term in terms(plain, role_of):
+        if sign > 0 and code(term) in subtracted:
+            return term
+    return None
+
+
+def _combined_bce_derivative(
+    node: cst.BaseExpression, role_of: RoleOf
+) -> Optional[Tuple[cst.BaseExpression, cst.BaseExpression]]:
+    parts = division(node, role_of)
+    if parts is None:
+        return None
+    numerator, denominator = parts
+    numerator_terms = terms(numerator, role_of)
+    if len(numerator_terms) != 2:
+        return None
+    (sign_a, probs), (sign_y, labels) = numerator_terms
+    if sign_a < 0:
+        (sign_a, probs), (sign_y, labels) = (sign_y, labels), (sign_a, probs)
+    if sign_a < 0 or sign_y > 0:
+        return None
+    found_probs = found_complement = False
+    for factor in factors(denominator, role_of):
+        if code(factor) == code(probs):
+            found_probs = True
+        elif any(code(t) == code(probs) for t in one_minus(factor, role_of)):
+            found_complement = True
+    return (probs, labels) if found_probs and found_complement else None

@@ -1,0 +1,40 @@
+"""Golden test: each fixture's findings are exactly the lines its comments mark."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from losslint.engine import lint_file
+from losslint.registry import select
+from losslint.testing import actual_findings, expected_findings
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+FILES = sorted(FIXTURES.glob("*.py"))
+
+
+def test_fixtures_exist():
+    assert len(FILES) >= 8
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
+def test_fixture_findings_match_expectation_comments(path):
+    source = path.read_text(encoding="utf-8")
+    result = lint_file(path, str(path), select(["ALL"]))
+    assert result.errors == []
+    expected = expected_findings(source)
+    actual = actual_findings(result)
+    assert sorted(actual - expected) == [], "findings on lines not marked"
+    assert sorted(expected - actual) == [], "marked lines without a finding"
+
+
+def test_fixtures_cover_every_seed_rule_in_numpy_and_a_framework():
+    fired = {}
+    for path in FILES:
+        for _, code in expected_findings(path.read_text(encoding="utf-8")):
+            fired.setdefault(code, set()).add(path.name)
+    for code in ("LL001", "LL002", "LL003", "LL004"):
+        files = fired.get(code, set())
+        assert any(name.startswith("numpy") or name.startswith("cs231n") or name.startswith("sigmoid") for name in files), code
+        assert any(name.startswith(("torch", "keras", "jax")) for name in files), code
