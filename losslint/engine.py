@@ -27,7 +27,10 @@ UNREADABLE_FILE = "LL901"
 _SKIPPED_DIRECTORIES = frozenset(
     {"__pycache__", "build", "dist", "node_modules", "site-packages", "venv", "env", "__pypackages__"}
 )
-_TRIGGER = re.compile("|".join(re.escape(token) for token in apis.trigger_tokens()))
+# Short tokens such as `exp` need word boundaries, or `expected` and `export` would pass the filter.
+_TRIGGER = re.compile(
+    "|".join(rf"\b{re.escape(t)}\b" if len(t) <= 3 else re.escape(t) for t in apis.trigger_tokens())
+)
 
 
 @dataclass

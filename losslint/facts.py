@@ -14,7 +14,8 @@ which in the module passes the same kind, that kind for its parameter.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
+from functools import lru_cache
 from typing import Dict, Iterable, List, Optional, Set, Tuple
 
 import libcst as cst
@@ -174,7 +175,6 @@ class _Analysis:
         self.in_progress: Set[Tuple[cst.FunctionDef, Tuple[Tuple[int, str], ...]]] = set()
         self.call_site_facts: Dict[cst.FunctionDef, List[List[Optional[Fact]]]] = {}
         self.parameter_facts: Dict[cst.FunctionDef, Dict[int, Fact]] = {}
-        self.complements: Dict[cst.CSTNode, Set[str]] = {}
         self._collect_functions()
 
     # ----- the module's own functions
@@ -206,14 +206,6 @@ class _Analysis:
         self.summaries[key] = result
         return result
 
-    def has_complement(self, scope: cst.CSTNode, probabilities: cst.BaseExpression) -> bool:
-        """Whether ``scope`` takes ``log(1 - A)`` (or ``log1p(-A)``) of the same ``A``: binary cross-entropy."""
-        if scope not in self.complements:
-            finder = _ComplementFinder(self)
-            scope.visit(finder)
-            self.complements[scope] = finder.found
-        return code(_unwrap(probabilities, self)) in self.complements[scope]
-
     # ----- the passes
 
     def run(self) -> FileFacts:
@@ -222,7 +214,10 @@ class _Analysis:
                 break
             self.call_site_facts = {}
             self._interpret(recording=False)
+            before = self.parameter_facts
             self._infer_parameters()
+            if not self.parameter_facts or self.parameter_facts.keys() == before.keys():
+                break
         self._collect_class_attributes()
         self._interpret(recording=True)
         return self.facts
@@ -230,6 +225,7 @@ class _Analysis:
     def _interpret(self, recording: bool) -> None:
         run = _Run(self, function=None, recording=recording)
         run.block(self.module.body)
+        run.finish()
 
     def _infer_parameters(self) -> None:
         inferred: Dict[cst.FunctionDef, Dict[int, Fact]] = {}
@@ -257,10 +253,9 @@ class _Analysis:
 
     def _collect_class_attributes(self) -> None:
         """``self.x`` assigned in one method is known in the others, when every assignment agrees."""
+        methods = [f for f in self.functions.values() if f.is_method]
         for _ in range(2):
-            for function in self.functions.values():
-                if not function.is_method:
-                    continue
+            for function in methods:
                 run = _Run(self, function=function, recording=False)
                 run.function_body(function, inherit_call_sites=True)
                 attributes = self.class_attributes[function.class_name]
@@ -275,6 +270,8 @@ class _Analysis:
                         attributes[attribute] = None
                     else:
                         attributes[attribute] = value
+            if not any(v is not None for a in self.class_attributes.values() for v in a.values()):
+                break  # nothing known to carry from one method to another
 
 
 def _function(node: cst.FunctionDef, class_name: Optional[str]) -> _Function:
@@ -305,28 +302,6 @@ def _unwrap(node: cst.BaseExpression, analysis: "_Analysis") -> cst.BaseExpressi
                 return node
         else:
             return node
-
-
-class _ComplementFinder(cst.CSTVisitor):
-    """Collects the ``A`` of every ``log(1 - A)`` / ``log1p(-A)`` in a scope."""
-
-    def __init__(self, analysis: _Analysis) -> None:
-        self.analysis = analysis
-        self.found: Set[str] = set()
-
-    def visit_Call(self, node: cst.Call) -> None:
-        role = _static_role(node, self.analysis.imports)
-        if role not in (Role.LOG, Role.LOG1P):
-            return
-        operand = _operand(node, role, self.analysis.imports)
-        if operand is None:
-            return
-        operand = _unwrap(operand, self.analysis)
-        if role is Role.LOG:
-            for subtracted in one_minus(operand, lambda c: _static_role(c, self.analysis.imports)):
-                self.found.add(code(_unwrap(subtracted, self.analysis)))
-        elif isinstance(operand, cst.UnaryOperation) and isinstance(operand.operator, cst.Minus):
-            self.found.add(code(_unwrap(operand.expression, self.analysis)))
 
 
 def _static_role(call: cst.Call, imports: ImportTable) -> Optional[Role]:
@@ -375,6 +350,9 @@ class _Run:
         self.returns: List[Optional[Fact]] = []
         self.categorical_params: Set[int] = set()
         self.none_attributes: Set[str] = set()
+        # `Y * log(A)` terms wait for the end of the scope: a `log(1 - A)` may come later.
+        self.pending_products: List[Tuple[cst.Call, cst.BaseExpression]] = []
+        self.complements: Set[str] = set()
         self.scope: cst.CSTNode = function.node if function else analysis.module
 
     # ----- scopes
@@ -401,6 +379,7 @@ class _Run:
             for attribute, fact in self.analysis.class_attributes.get(function.class_name, {}).items():
                 self.env.values[f"{self_name}.{attribute}"] = fact
         self.suite(node.body)
+        self.finish()
 
     def merged_returns(self) -> Optional[Fact]:
         known = [r for r in self.returns if r is not None]
@@ -668,44 +647,40 @@ class _Run:
         return self.record(node, self._expr(node))
 
     def _expr(self, node: cst.BaseExpression) -> Optional[Fact]:
-        if isinstance(node, cst.Name):
-            return self.env.lookup(node.value)
-        if isinstance(node, cst.Attribute):
-            return self.attribute(node)
-        if isinstance(node, cst.Call):
-            return self.call(node)
-        if isinstance(node, cst.BinaryOperation):
-            return self.binary_operation(node)
-        if isinstance(node, cst.Subscript):
-            return self.subscript(node)
-        if isinstance(node, (cst.Tuple, cst.List)):
-            items = tuple(self.expr(e.value) for e in node.elements)
-            return Fact(Kind.TUPLE, node, items=items)
-        if isinstance(node, cst.IfExp):
-            self.expr(node.test)
-            body, orelse = self.expr(node.body), self.expr(node.orelse)
-            return body if same_kind(body, orelse) else None
-        if isinstance(node, cst.NamedExpr):
-            fact = self.expr(node.value)
-            self.bind(node.target, fact)
-            return fact
-        if isinstance(node, cst.Comparison):
-            return self.comparison(node)
-        if isinstance(node, cst.Lambda):
-            return self.nested_scope(node, [p.name.value for p in node.params.params], [node.body])
-        if isinstance(node, (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)):
-            return self.comprehension(node)
+        handler = _EXPRESSION_HANDLERS.get(type(node))
+        if handler is not None:
+            return handler(self, node)
         self.children(node)
         return None
 
+    def name(self, node: cst.Name) -> Optional[Fact]:
+        return self.env.lookup(node.value)
+
+    def sequence(self, node) -> Fact:
+        return Fact(Kind.TUPLE, node, items=tuple(self.expr(e.value) for e in node.elements))
+
+    def conditional(self, node: cst.IfExp) -> Optional[Fact]:
+        self.expr(node.test)
+        body, orelse = self.expr(node.body), self.expr(node.orelse)
+        return body if same_kind(body, orelse) else None
+
+    def walrus(self, node: cst.NamedExpr) -> Optional[Fact]:
+        fact = self.expr(node.value)
+        self.bind(node.target, fact)
+        return fact
+
+    def lambda_(self, node: cst.Lambda) -> None:
+        return self.nested_scope(node, [p.name.value for p in node.params.params], [node.body])
+
     def children(self, node: cst.CSTNode) -> None:
-        for child in node.children:
-            if isinstance(child, cst.BaseExpression):
-                self.expr(child)
-            elif isinstance(child, (cst.Arg, cst.Element, cst.DictElement, cst.StarredDictElement, cst.FormattedStringExpression)):
-                self.children(child)
-            elif isinstance(child, (cst.Index, cst.Slice, cst.SubscriptElement)):
-                self.children(child)
+        """Evaluate the expressions inside a node the analysis has no rule for, so their facts are known."""
+        for name in _expression_fields(type(node)):
+            value = getattr(node, name)
+            for child in value if isinstance(value, (tuple, list)) else (value,):
+                if isinstance(child, cst.BaseExpression):
+                    self.expr(child)
+                elif isinstance(child, cst.CSTNode):
+                    self.children(child)
 
     def nested_scope(self, node, names: List[str], expressions: List[cst.BaseExpression]) -> None:
         saved = self.env
@@ -839,13 +814,30 @@ class _Run:
             if not isinstance(inner, cst.Call) or self.role_of(inner) is not Role.LOG:
                 continue
             probabilities = _operand(inner, Role.LOG, self.imports)
-            if probabilities is None or self.analysis.has_complement(self.scope, probabilities):
+            if probabilities is not None:
+                self.pending_products.append((inner, probabilities))
+
+    def note_complement(self, role: Role, operand: Optional[cst.BaseExpression]) -> None:
+        """``log(1 - A)`` or ``log1p(-A)``: the binary half of a cross-entropy on ``A``."""
+        if operand is None:
+            return
+        operand = _unwrap(operand, self.analysis)
+        if role is Role.LOG:
+            for subtracted in one_minus(operand, self.role_of):
+                self.complements.add(code(_unwrap(subtracted, self.analysis)))
+        elif isinstance(operand, cst.UnaryOperation) and isinstance(operand.operator, cst.Minus):
+            self.complements.add(code(_unwrap(operand.expression, self.analysis)))
+
+    def finish(self) -> None:
+        """Decide the scope's ``Y * log(A)`` terms now that every ``log(1 - A)`` in it is known."""
+        for log_call, probabilities in self.pending_products:
+            if code(_unwrap(probabilities, self.analysis)) in self.complements:
                 continue
             fact = self.local_values.get(probabilities)
             if fact is not None and fact.kind is Kind.PARAMETER:
                 self.categorical_params.add(fact.index)
             if self.recording:
-                self.analysis.facts.categorical_logs[inner] = CategoricalLog(inner, probabilities)
+                self.analysis.facts.categorical_logs[log_call] = CategoricalLog(log_call, probabilities)
 
     # ----- calls
 
@@ -943,7 +935,7 @@ class _Run:
 
     def call_library(self, node: cst.Call, qualified: str, role: Optional[Role]) -> Optional[Fact]:
         framework = apis.framework_of(qualified)
-        short = code(node.func)
+        short = dotted_name(node.func) or code(node.func)
         if role is None and qualified.startswith("keras.layers.") and keyword(node, "activation") is not None:
             role = Role.KERAS_LAYER
         if role is None:
@@ -970,7 +962,7 @@ class _Run:
             return receiver if receiver is not None and receiver.kind not in (Kind.CALLABLE, Kind.LOSS) else None
         if role is not None:
             framework = receiver.framework if receiver is not None else "numpy"
-            return self.apply_role(node, role, func.value, framework, code(func))
+            return self.apply_role(node, role, func.value, framework, dotted_name(func) or f"<value>.{method}")
         return self.activation_keyword(node)
 
     def method_on_known(self, node: cst.Call, method: str, receiver: Fact) -> Tuple[bool, Optional[Fact]]:
@@ -1029,7 +1021,11 @@ class _Run:
             return operand_fact if operand_fact is not None and operand_fact.kind is not Kind.TUPLE else None
         if role is Role.EXP:
             return self.exponential(node, operand, operand_fact, framework)
+        if role is Role.LOG1P:
+            self.note_complement(role, operand)
+            return None
         if role is Role.LOG:
+            self.note_complement(role, operand)
             if operand_fact is not None and operand_fact.kind is Kind.SOFTMAX_PROBS:
                 return Fact(Kind.LOG_PROBS, node, how="`log(softmax(...))`", framework=framework)
             return None
@@ -1098,7 +1094,10 @@ class _Run:
             shifted = any(sign < 0 for sign, _ in terms(operand, self.role_of)) and not (
                 isinstance(operand, cst.UnaryOperation)
             )
-        return Fact(Kind.EXP, node, base=code(operand) if operand is not None else "", shifted=shifted, framework=framework)
+        base = operand
+        while isinstance(base, cst.Attribute) and base.attr.value in ("T", "mT"):
+            base = base.value  # `exp(z.T)` and `exp(z)` exponentiate the same values
+        return Fact(Kind.EXP, node, base=code(base) if base is not None else "", shifted=shifted, framework=framework)
 
     def kept_kind(self, node: cst.Call) -> Optional[Fact]:
         for arg in node.args[:2]:
@@ -1207,6 +1206,24 @@ class _Run:
         self.analysis.facts.compiles[node] = CompileUse(node, model, spec, expects, loss)
 
 
+_EXPRESSION_HANDLERS = {
+    cst.Name: _Run.name,
+    cst.Attribute: _Run.attribute,
+    cst.Call: _Run.call,
+    cst.BinaryOperation: _Run.binary_operation,
+    cst.Subscript: _Run.subscript,
+    cst.Tuple: _Run.sequence,
+    cst.List: _Run.sequence,
+    cst.IfExp: _Run.conditional,
+    cst.NamedExpr: _Run.walrus,
+    cst.Comparison: _Run.comparison,
+    cst.Lambda: _Run.lambda_,
+    cst.ListComp: _Run.comprehension,
+    cst.SetComp: _Run.comprehension,
+    cst.GeneratorExp: _Run.comprehension,
+    cst.DictComp: _Run.comprehension,
+}
+
 _VALUE_KINDS = _INHERITABLE - {Kind.CALLABLE, Kind.LOSS}
 
 
@@ -1219,6 +1236,17 @@ def _returned_by(fact: Optional[Fact], call: cst.Call) -> Optional[Fact]:
     if fact.kind not in _VALUE_KINDS:
         return fact
     return replace(fact, origin=call, how=f"returned by `{code(call.func)}(...)`")
+
+
+_NOT_EXPRESSIONS = (
+    "lpar", "rpar", "comma", "operator", "semicolon", "whitespace", "equal", "colon", "star", "dot", "keyword", "attr"
+)
+
+
+@lru_cache(maxsize=None)
+def _expression_fields(node_type: type) -> Tuple[str, ...]:
+    """The fields of a node type that can hold expressions (not parentheses, commas or whitespace)."""
+    return tuple(f.name for f in fields(node_type) if not f.name.startswith(_NOT_EXPRESSIONS))
 
 
 def _bool_keyword(node: cst.Call, name: str) -> Optional[bool]:

@@ -32,9 +32,9 @@ class ImportTable:
 
     @classmethod
     def from_module(cls, module: cst.Module) -> "ImportTable":
-        collector = _ImportCollector()
-        module.visit(collector)
-        return cls(collector.aliases)
+        aliases: Dict[str, str] = {}
+        _collect(module.body, aliases)
+        return cls(aliases)
 
     def qualify(self, node: cst.BaseExpression) -> Optional[str]:
         """The qualified name ``node`` refers to, if its root is an imported name."""
@@ -51,39 +51,66 @@ class ImportTable:
         return name in self.aliases
 
 
-class _ImportCollector(cst.CSTVisitor):
-    def __init__(self) -> None:
-        self.aliases: Dict[str, str] = {}
+def _collect(statements, aliases: Dict[str, str]) -> None:
+    """Read imports from statements and the bodies of compound statements; expressions are never entered."""
+    for statement in statements:
+        if isinstance(statement, cst.SimpleStatementLine):
+            for small in statement.body:
+                if isinstance(small, cst.Import):
+                    _add_import(small, aliases)
+                elif isinstance(small, cst.ImportFrom):
+                    _add_import_from(small, aliases)
+            continue
+        for suite in _suites(statement):
+            if isinstance(suite, cst.IndentedBlock):
+                _collect(suite.body, aliases)
+            elif isinstance(suite, cst.SimpleStatementSuite):
+                _collect([cst.SimpleStatementLine(body=suite.body)], aliases)
 
-    def visit_Import(self, node: cst.Import) -> bool:
-        for alias in node.names:
-            full = dotted_name(alias.name)
-            if full is None:
-                continue
-            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
-                self.aliases[alias.asname.name.value] = full
+
+def _suites(statement: cst.CSTNode):
+    body = getattr(statement, "body", None)
+    if isinstance(body, cst.BaseSuite):
+        yield body
+    for name in ("orelse", "finalbody"):
+        part = getattr(statement, name, None)
+        while part is not None:
+            if isinstance(part, cst.If):
+                yield part.body
+                part = part.orelse
             else:
-                # `import torch.nn` binds `torch`, through which `torch.nn.x` is reached.
-                root = full.split(".", 1)[0]
-                self.aliases.setdefault(root, root)
-        return False
+                yield part.body
+                break
+    for handler in getattr(statement, "handlers", ()) or ():
+        yield handler.body
+    for case in getattr(statement, "cases", ()) or ():
+        yield case.body
 
-    def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
-        if node.relative or node.module is None or isinstance(node.names, cst.ImportStar):
-            return False
-        module = dotted_name(node.module)
-        if module is None:
-            return False
-        for alias in node.names:
-            imported = dotted_name(alias.name)
-            if imported is None:
-                continue
-            local = imported
-            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
-                local = alias.asname.name.value
-            self.aliases[local] = f"{module}.{imported}"
-        return False
 
-    # Imports never sit inside expressions; skipping them keeps the walk short.
-    def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> bool:
-        return any(isinstance(s, (cst.Import, cst.ImportFrom)) for s in node.body)
+def _add_import(node: cst.Import, aliases: Dict[str, str]) -> None:
+    for alias in node.names:
+        full = dotted_name(alias.name)
+        if full is None:
+            continue
+        if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+            aliases[alias.asname.name.value] = full
+        else:
+            # `import torch.nn` binds `torch`, through which `torch.nn.x` is reached.
+            root = full.split(".", 1)[0]
+            aliases.setdefault(root, root)
+
+
+def _add_import_from(node: cst.ImportFrom, aliases: Dict[str, str]) -> None:
+    if node.relative or node.module is None or isinstance(node.names, cst.ImportStar):
+        return
+    module = dotted_name(node.module)
+    if module is None:
+        return
+    for alias in node.names:
+        imported = dotted_name(alias.name)
+        if imported is None:
+            continue
+        local = imported
+        if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+            local = alias.asname.name.value
+        aliases[local] = f"{module}.{imported}"

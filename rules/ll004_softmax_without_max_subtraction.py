@@ -104,6 +104,12 @@ import jax.numpy as jnp
 def probs(z):
     return jnp.exp(z) / jnp.sum(jnp.exp(z), axis=-1, keepdims=True)  # LL004
 """,
+        # Transposing for the division does not change what was exponentiated.
+        """
+import numpy as np
+def softmax(z):
+    return (np.exp(z.T) / np.sum(np.exp(z), axis=1)).T  # LL004
+""",
     )
 
     def visit_BinaryOperation(self, node: cst.BinaryOperation) -> None:
