@@ -318,9 +318,12 @@ def _static_role(call: cst.Call, imports: ImportTable) -> Optional[Role]:
 
 def _operand(call: cst.Call, role: Optional[Role], imports: ImportTable) -> Optional[cst.BaseExpression]:
     """The array a role acts on: the first argument of a function, the receiver of a method."""
-    if imports.qualify(call.func) is None and isinstance(call.func, cst.Attribute) and role in apis.METHOD_ROLES.values():
-        return call.func.value
     first = positional(call, 0)
+    if imports.qualify(call.func) is None and isinstance(call.func, cst.Attribute) and role in apis.METHOD_ROLES.values():
+        # `x.exp()`, `x.sum(1)`: the receiver. `xp.exp(y)`, `self.xp.max(y, axis=1)`: an array module's function.
+        if first is None or number(first) is not None:
+            return call.func.value
+        return first
     if first is not None:
         return first
     for name in ("x", "input", "a", "logits", "features"):
@@ -353,6 +356,7 @@ class _Run:
         # `Y * log(A)` terms wait for the end of the scope: a `log(1 - A)` may come later.
         self.pending_products: List[Tuple[cst.Call, cst.BaseExpression]] = []
         self.complements: Set[str] = set()
+        self.complement_origins: Set[int] = set()
         self.scope: cst.CSTNode = function.node if function else analysis.module
 
     # ----- scopes
@@ -761,6 +765,11 @@ class _Run:
             return self.difference(node, node.left, left, right)
         if isinstance(operator, (cst.Multiply, cst.MatrixMultiply)):
             self.note_categorical_product(node.left, node.right)
+        if isinstance(operator, cst.Add):
+            # `1 - A + eps` is still the complement of `A`.
+            for fact in (left, right):
+                if fact is not None and fact.kind is Kind.COMPLEMENT:
+                    return fact
         return None
 
     def quotient(self, node, numerator, denominator, top: Optional[Fact], bottom: Optional[Fact]) -> Optional[Fact]:
@@ -791,12 +800,20 @@ class _Run:
         """``e / e.sum(...)`` with ``e = exp(z)``: a hand-written softmax."""
         if top is None or bottom is None or top.kind is not Kind.EXP or bottom.kind is not Kind.EXP_SUM:
             return None
-        if bottom.exp_origin is not top.origin and bottom.base != top.base:
+        if bottom.derived_from is not top.origin and bottom.base != top.base:
             return None
         how = "a hand-written softmax `exp(z) / sum(exp(z))`"
         return Fact(Kind.SOFTMAX_PROBS, node, how=how, framework=top.framework, base=top.base, shifted=top.shifted)
 
     def difference(self, node, left_node, left: Optional[Fact], right: Optional[Fact]) -> Optional[Fact]:
+        if is_one(left_node):
+            right_node = node.right if isinstance(node, cst.BinaryOperation) else node.args[1].value
+            return Fact(
+                Kind.COMPLEMENT,
+                node,
+                base=code(_unwrap(right_node, self.analysis)),
+                derived_from=right.origin if right is not None else None,
+            )
         if right is None:
             return None
         if right.kind is Kind.MAX and right.base == code(left_node):
@@ -821,6 +838,12 @@ class _Run:
         """``log(1 - A)`` or ``log1p(-A)``: the binary half of a cross-entropy on ``A``."""
         if operand is None:
             return
+        for candidate in (operand, _unwrap(operand, self.analysis)):
+            fact = self.local_values.get(candidate)
+            if fact is not None and fact.kind is Kind.COMPLEMENT:
+                self.complements.add(fact.base)
+                if fact.derived_from is not None:
+                    self.complement_origins.add(id(fact.derived_from))
         operand = _unwrap(operand, self.analysis)
         if role is Role.LOG:
             for subtracted in one_minus(operand, self.role_of):
@@ -833,7 +856,9 @@ class _Run:
         for log_call, probabilities in self.pending_products:
             if code(_unwrap(probabilities, self.analysis)) in self.complements:
                 continue
-            fact = self.local_values.get(probabilities)
+            fact = self.local_values.get(probabilities) or self.local_values.get(_unwrap(probabilities, self.analysis))
+            if fact is not None and id(fact.origin) in self.complement_origins:
+                continue  # `1 - x` of the same value, reached under another name
             if fact is not None and fact.kind is Kind.PARAMETER:
                 self.categorical_params.add(fact.index)
             if self.recording:
@@ -962,7 +987,8 @@ class _Run:
             return receiver if receiver is not None and receiver.kind not in (Kind.CALLABLE, Kind.LOSS) else None
         if role is not None:
             framework = receiver.framework if receiver is not None else "numpy"
-            return self.apply_role(node, role, func.value, framework, dotted_name(func) or f"<value>.{method}")
+            operand = _operand(node, role, self.imports)
+            return self.apply_role(node, role, operand, framework, dotted_name(func) or f"<value>.{method}")
         return self.activation_keyword(node)
 
     def method_on_known(self, node: cst.Call, method: str, receiver: Fact) -> Tuple[bool, Optional[Fact]]:
@@ -1036,7 +1062,7 @@ class _Run:
                     node,
                     base=operand_fact.base,
                     shifted=operand_fact.shifted,
-                    exp_origin=operand_fact.origin,
+                    derived_from=operand_fact.origin,
                     framework=framework,
                 )
             return None
@@ -1089,11 +1115,11 @@ class _Run:
         if operand_fact is not None and operand_fact.kind is Kind.LOG_PROBS:
             return Fact(Kind.SOFTMAX_PROBS, node, how="`exp(log_softmax(...))`", framework=framework)
         # Anything subtracted from the exponent may be a shift the analysis cannot see: assume it is.
+        # A negated exponent, `exp(-0.5 * (x / s) ** 2)`, is a kernel or a Boltzmann weight far more
+        # often than a softmax, and cannot overflow for the non-negative values it usually holds.
         shifted = operand_fact is not None and operand_fact.kind in (Kind.SHIFTED, Kind.LOG_PROBS)
         if operand is not None and not shifted:
-            shifted = any(sign < 0 for sign, _ in terms(operand, self.role_of)) and not (
-                isinstance(operand, cst.UnaryOperation)
-            )
+            shifted = _negated(operand) or any(sign < 0 for sign, _ in terms(operand, self.role_of))
         base = operand
         while isinstance(base, cst.Attribute) and base.attr.value in ("T", "mT"):
             base = base.value  # `exp(z.T)` and `exp(z)` exponentiate the same values
@@ -1247,6 +1273,18 @@ _NOT_EXPRESSIONS = (
 def _expression_fields(node_type: type) -> Tuple[str, ...]:
     """The fields of a node type that can hold expressions (not parentheses, commas or whitespace)."""
     return tuple(f.name for f in fields(node_type) if not f.name.startswith(_NOT_EXPRESSIONS))
+
+
+def _negated(node: cst.BaseExpression) -> bool:
+    """``-x``, ``-0.5 * x``, ``-(a + b) / c``: an expression whose sign is flipped at the top."""
+    if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Minus):
+        return True
+    value = number(node)
+    if value is not None:
+        return value < 0
+    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, (cst.Multiply, cst.Divide)):
+        return _negated(node.left) != _negated(node.right)
+    return False
 
 
 def _bool_keyword(node: cst.Call, name: str) -> Optional[bool]:

@@ -25,6 +25,7 @@ class Kind(Enum):
     EXP_SUM = "sum of exponentials"
     SHIFTED = "max-shifted values"
     MAX = "maximum"
+    COMPLEMENT = "one minus a value"  # `1 - A`: base is A, for telling binary from categorical cross-entropy
     LOGSUMEXP = "log-sum-exp"
     # Intermediate values the analysis needs to recognise shapes.
     EYE = "identity matrix"
@@ -50,10 +51,11 @@ class Fact:
     origin: cst.CSTNode
     how: str = ""  # "`softmax(...)`", "a hand-written softmax": how the kind arose, for messages
     framework: str = "numpy"
-    # EXP / EXP_SUM / SHIFTED: the code of the exponent's argument, and whether it was shifted.
+    # EXP / EXP_SUM / SHIFTED / MAX / COMPLEMENT: the code of the value they are built on.
     base: str = ""
     shifted: bool = False
-    exp_origin: Optional[cst.CSTNode] = None
+    # EXP_SUM: the origin of the exponential summed; COMPLEMENT: the origin of the `A` in `1 - A`.
+    derived_from: Optional[cst.CSTNode] = None
     # PARAMETER: its position in the function's parameters.
     index: int = -1
     # TUPLE: the facts of the items; CALLABLE: the fact of what calling it gives.

@@ -412,36 +412,85 @@ def _sum_tolerance(eps: float, n_classes: int) -> float:
 # is settled by the diagnostic scan, which is the authority on failures.
 
 _ones_cache: dict = {}
+_tolerance_cache: dict = {}
+_BLAS_CHARS = "fd"  # float32, float64: the dtypes np.dot hands to BLAS
 
 
-def _np_min(a: np.ndarray) -> float:
-    # argmin on a non-contiguous array would copy it; the ufunc never does.
+def _np_min(a: np.ndarray) -> Any:
+    # argmin costs a fraction of a ufunc reduction's fixed overhead, but on a
+    # non-contiguous array it would copy; the ufunc never does.
     if a.size < _SMALL_ARRAY and a.flags.c_contiguous:
         return a.item(a.argmin())
     return np.minimum.reduce(a, axis=None)
 
 
-def _np_max(a: np.ndarray) -> float:
+def _np_max(a: np.ndarray) -> Any:
     if a.size < _SMALL_ARRAY and a.flags.c_contiguous:
         return a.item(a.argmax())
     return np.maximum.reduce(a, axis=None)
 
 
 def _np_example_sums(a: np.ndarray, axis: int) -> np.ndarray:
-    """Sum along the class axis, through BLAS when that is both exact enough and fast."""
-    if a.ndim == 2 and (a.dtype == np.float32 or a.dtype == np.float64) and (
-        a.flags.c_contiguous or a.flags.f_contiguous
-    ):
-        # A matrix-vector product with ones reads the array once, on every
-        # core, and needs no copy for either memory order.
-        key = (a.shape[axis], a.dtype)
-        ones = _ones_cache.get(key)
-        if ones is None:
-            if len(_ones_cache) > 64:
-                _ones_cache.clear()
-            ones = _ones_cache[key] = np.ones(a.shape[axis], dtype=a.dtype)
-        return np.dot(ones, a) if axis == 0 else np.dot(a, ones)
+    """Sum along the class axis, through BLAS when the layout allows it."""
+    if a.ndim == 2 and a.dtype.char in _BLAS_CHARS and a.dtype.isnative:
+        flags = a.flags
+        if flags.c_contiguous or flags.f_contiguous:
+            # A matrix-vector product with ones reads the array once, on every
+            # core, and needs no copy for either memory order.
+            key = (a.shape[axis], a.dtype.char)
+            ones = _ones_cache.get(key)
+            if ones is None:
+                if len(_ones_cache) > 64:
+                    _ones_cache.clear()
+                ones = _ones_cache[key] = np.ones(key[0], dtype=a.dtype)
+            return np.dot(ones, a) if axis == 0 else np.dot(a, ones)
     return np.add.reduce(a, axis=axis, dtype=_numpy_accumulator(a.dtype))
+
+
+def _np_sums_within(sums: np.ndarray, low: float, high: float) -> bool:
+    # ``sums`` is a fresh contiguous vector, so argmin/argmax never copy it.
+    return low <= sums.item(sums.argmin()) and sums.item(sums.argmax()) <= high
+
+
+_small_pair_cache: dict = {}
+
+
+def _np_small_cce_clean(a: np.ndarray, y: np.ndarray, axis: int) -> bool:
+    """The softmax and one-hot criteria below, fused for the common training-loop case.
+
+    Only for small C-contiguous 2-D float32/float64 pairs of one dtype, where
+    each NumPy call's fixed cost dominates: argmin/argmax plus two
+    matrix-vector products are the cheapest calls that decide it.  Returns
+    False (undecided) for anything else.
+    """
+    dtype = a.dtype
+    if (
+        a.ndim != 2
+        or y.dtype is not dtype
+        or a.size >= _SMALL_ARRAY
+        or not (a.flags.c_contiguous and y.flags.c_contiguous)
+    ):
+        return False
+    key = (dtype, a.shape[axis])
+    cached = _small_pair_cache.get(key)
+    if cached is None:
+        if dtype.char not in _BLAS_CHARS or not dtype.isnative or key[1] < 2:
+            return False
+        if len(_small_pair_cache) > 256:
+            _small_pair_cache.clear()
+        tolerance = _sum_tolerance(_numpy_eps(dtype), key[1])
+        ones = np.ones(key[1], dtype=dtype)
+        cached = _small_pair_cache[key] = (ones, 1.0 - tolerance, 1.0 + tolerance)
+    ones, low, high = cached
+    if not a.item(a.argmin()) > 0.0:
+        return False
+    sums = np.dot(ones, a) if axis == 0 else np.dot(a, ones)
+    if not (low <= sums.item(sums.argmin()) and sums.item(sums.argmax()) <= high):
+        return False
+    if np.count_nonzero(y) != sums.size:
+        return False
+    sums = np.dot(ones, y) if axis == 0 else np.dot(y, ones)
+    return sums.item(sums.argmin()) == 1.0 and sums.item(sums.argmax()) == 1.0
 
 
 def _np_sigmoid_clean(a: np.ndarray) -> bool:
@@ -450,16 +499,21 @@ def _np_sigmoid_clean(a: np.ndarray) -> bool:
 
 
 def _np_softmax_clean(a: np.ndarray, axis: int) -> bool:
+    dtype = a.dtype
     n_classes = a.shape[axis]
-    if n_classes < 2 or a.dtype.kind != "f":
-        return False
+    key = (dtype, n_classes)
+    tolerance = _tolerance_cache.get(key)
+    if tolerance is None:
+        if n_classes < 2 or dtype.kind != "f":
+            return False
+        if len(_tolerance_cache) > 256:
+            _tolerance_cache.clear()
+        tolerance = _tolerance_cache[key] = _sum_tolerance(_numpy_eps(dtype), n_classes)
     # min > 0 rules out negatives, exact zeros and NaN; sums within tolerance
     # of 1 then bound every entry by 1 and rule out +inf.
     if not _np_min(a) > 0.0:
         return False
-    sums = _np_example_sums(a, axis)
-    tolerance = _sum_tolerance(_numpy_eps(a.dtype), n_classes)
-    return 1.0 - tolerance <= _np_min(sums) and _np_max(sums) <= 1.0 + tolerance
+    return _np_sums_within(_np_example_sums(a, axis), 1.0 - tolerance, 1.0 + tolerance)
 
 
 def _np_binary_clean(y: np.ndarray) -> bool:
@@ -479,11 +533,10 @@ def _np_one_hot_clean(y: np.ndarray, axis: int) -> bool:
     # Every per-example sum is 1, so each example has at least one nonzero;
     # exactly one nonzero per example in all, so each has one, equal to its
     # sum, 1.  Exact: adding zeros to one value does not round.
-    n_examples = y.size // y.shape[axis]
-    if np.count_nonzero(y) != n_examples:
+    shape = y.shape
+    if np.count_nonzero(y) != y.size // shape[axis]:
         return False
-    sums = _np_example_sums(y, axis)
-    return _np_min(sums) == 1 and _np_max(sums) == 1
+    return _np_sums_within(_np_example_sums(y, axis), 1, 1)
 
 
 def _np_indices_clean(y: np.ndarray, n_classes: int | None) -> bool:
@@ -662,14 +715,32 @@ def _index_text(name: str, index: tuple) -> str:
     return f"{name}[{', '.join(parts)}]" if parts else name
 
 
+def _entry_text(name: str, tally: "_Tally") -> str:
+    """``"A[1, 3] = nan"``: where a tally's worst instance is, and its value."""
+    return f"{_index_text(name, tally.index)} = {_number(tally.value)}"
+
+
 def _number(value: float) -> str:
     if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
         return str(value)
     return f"{value:.6g}"
 
 
-def _of(count: int, total: int, singular: str, plural: str) -> str:
-    return f"{count} of {total} {singular if total == 1 else plural}"
+def _of(count: int, total: int, singular: str, plural: str, verb: str = "") -> str:
+    """``"3 of 5 columns contain"``: a count of examples, with its verb agreeing."""
+    text = f"{count} of {total} {singular if total == 1 else plural}"
+    if verb:
+        text += " " + _VERBS[verb][count != 1]
+    return text
+
+
+_VERBS = {
+    "contain": ("contains", "contain"),
+    "hold": ("holds", "hold"),
+    "do": ("does", "do"),
+    "have": ("has", "have"),
+    "are": ("is", "are"),
+}
 
 
 def _clip_epsilon(eps: float) -> str:
@@ -678,6 +749,11 @@ def _clip_epsilon(eps: float) -> str:
     if eps <= 1e-6:
         return "1e-7"
     return "1e-3"
+
+
+def _axis_argument(axis: int) -> str:
+    """The ``, axis=1`` to add to a suggested call, or nothing for the default axis 0."""
+    return "" if axis == 0 else f", axis={axis}"
 
 
 def _keepdims_sum(axis: int) -> str:
@@ -816,14 +892,16 @@ def _explain_probabilities(ops: Any, a: Any, layout: _Layout, activation: str, n
             f"{name} has integer dtype {ops.dtype_name(a)}; probabilities are floats "
             f"(are these the labels?)"
         )
-        fixes.append(f"Pass the activation's output, e.g. {name} = {activation}(Z), and the labels separately.")
+        fixes.append(
+            f"Pass the activation's output, e.g. {name} = {activation}(Z), and the labels separately."
+        )
     found = _scan_probabilities(ops, a, layout, activation, tolerance)
 
     if found["nonfinite"]:
         t = found["nonfinite"]
         found_lines.append(
-            f"{_of(t.count, total, one, many)} contain NaN or inf; first: "
-            f"{_index_text(name, t.index)} = {_number(t.value)}"
+            f"{_of(t.count, total, one, many, 'contain')} NaN or inf; first: "
+            f"{_entry_text(name, t)}"
         )
         if activation == "softmax":
             fixes.append(
@@ -840,8 +918,8 @@ def _explain_probabilities(ops: Any, a: Any, layout: _Layout, activation: str, n
     if found["outside"]:
         t = found["outside"]
         found_lines.append(
-            f"{_of(t.count, total, one, many)} hold values outside [0, 1]; worst: "
-            f"{_index_text(name, t.index)} = {_number(t.value)}"
+            f"{_of(t.count, total, one, many, 'hold')} values outside [0, 1]; worst: "
+            f"{_entry_text(name, t)}"
         )
         fixes.append(
             f"{name} looks like logits Z or log-probabilities, not probabilities: apply the "
@@ -851,10 +929,12 @@ def _explain_probabilities(ops: Any, a: Any, layout: _Layout, activation: str, n
     log_risk = []
     if found["zero"]:
         t = found["zero"]
-        log_risk.append(f"exactly 0 in {_of(t.count, total, one, many)} (first {_index_text(name, t.index)})")
+        where = _index_text(name, t.index)
+        log_risk.append(f"exactly 0 in {_of(t.count, total, one, many)} (first {where})")
     if found["one"]:
         t = found["one"]
-        log_risk.append(f"exactly 1 in {_of(t.count, total, one, many)} (first {_index_text(name, t.index)})")
+        where = _index_text(name, t.index)
+        log_risk.append(f"exactly 1 in {_of(t.count, total, one, many)} (first {where})")
     if log_risk:
         logs = f"log({name})" if activation == "softmax" else f"log({name}) or log(1 - {name})"
         found_lines.append("; ".join(log_risk) + f": {logs} is -inf there, and 0 * log(0) is nan")
@@ -868,7 +948,7 @@ def _explain_probabilities(ops: Any, a: Any, layout: _Layout, activation: str, n
     if found["sum"]:
         t = found["sum"]
         found_lines.append(
-            f"{_of(t.count, total, one, many)} do not sum to 1 along axis {axis}; worst: "
+            f"{_of(t.count, total, one, many, 'do')} not sum to 1 along axis {axis}; worst: "
             f"{_index_text(name, t.index)} sums to {_number(t.value)}"
         )
         fixes.append(_explain_bad_sums(ops, a, layout, name, tolerance, found))
@@ -877,7 +957,9 @@ def _explain_probabilities(ops: Any, a: Any, layout: _Layout, activation: str, n
     _raise(header, expected, found_lines, fixes)
 
 
-def _explain_bad_sums(ops: Any, a: Any, layout: _Layout, name: str, tolerance: float, found: dict) -> str:
+def _explain_bad_sums(
+    ops: Any, a: Any, layout: _Layout, name: str, tolerance: float, found: dict
+) -> str:
     axis = layout.class_axis
     normalise = f"E = np.exp(Z - Z.max(axis={axis}, keepdims=True)); {name} = {_keepdims_sum(axis)}"
     if len(layout.shape) == 2:
@@ -894,7 +976,7 @@ def _explain_bad_sums(ops: Any, a: Any, layout: _Layout, name: str, tolerance: f
             f"{name} sums to 1 over the whole array: the normaliser was summed without an "
             f"axis. Write {normalise}."
         )
-    if not (found["outside"] or found["nonfinite"]):
+    if not (found["outside"] or found["nonfinite"]) and found["sum"].count * 2 > layout.n_examples:
         return (
             f"Every entry lies in [0, 1] but the sums do not: {name} looks like sigmoid "
             f"outputs. Mutually exclusive classes need softmax with categorical cross-entropy "
@@ -909,7 +991,7 @@ def _scan_labels(ops: Any, y: Any, layout: _Layout, n_classes: int | None, encod
     found = {name: _Tally() for name in (
         "nonfinite", "fraction", "negative", "too_large", "no_one", "many_ones", "not_binary",
     )}
-    values = {"minus_one": 0, "zero": 0, "one": 0, "other": 0}
+    values = {"minus_one": 0, "zero": 0, "one": 0}
     low, high = math.inf, -math.inf
     axis = layout.class_axis
     is_float = ops.kind(y) in "fc"
@@ -922,7 +1004,6 @@ def _scan_labels(ops: Any, y: Any, layout: _Layout, n_classes: int | None, encod
         values["zero"] += int(ops.scalars(ops.count(zero_mask))[0])
         values["one"] += int(ops.scalars(ops.count(one_mask))[0])
         values["minus_one"] += int(ops.scalars(ops.count(chunk == -1))[0])
-        values["other"] += int(ops.scalars(ops.count(not_binary))[0])
         chunk_low, chunk_high = ops.scalars(ops.amin(safe), ops.amax(safe))
         low, high = min(low, chunk_low), max(high, chunk_high)
         per_example_shape = tuple(n for i, n in enumerate(ops.shape(chunk)) if i != axis)
@@ -946,7 +1027,8 @@ def _scan_labels(ops: Any, y: Any, layout: _Layout, n_classes: int | None, encod
                 found["fraction"].add(mask, 0.0, entry(ops.host(ops.argmax(fractional, axis))))
         lows = ops.host(ops.amin(safe, axis))
         if (lows < 0).any():
-            found["negative"].add(lows < 0, -lows.astype(np.float64), entry(ops.host(ops.argmin(safe, axis))))
+            low_at = ops.host(ops.argmin(safe, axis))
+            found["negative"].add(lows < 0, -lows.astype(np.float64), entry(low_at))
         highs = ops.host(ops.amax(safe, axis)).astype(np.float64)
         limit = 1 if encoding != "indices" else (math.inf if n_classes is None else n_classes - 1)
         if (highs > limit).any():
@@ -969,7 +1051,9 @@ def _scan_labels(ops: Any, y: Any, layout: _Layout, n_classes: int | None, encod
     return found
 
 
-def _explain_labels(ops: Any, y: Any, layout: _Layout, encoding: str, n_classes: int | None, name: str) -> None:
+def _explain_labels(
+    ops: Any, y: Any, layout: _Layout, encoding: str, n_classes: int | None, name: str
+) -> None:
     described = _describe(ops, y, name)
     one, many = _terms(layout)
     total = layout.n_examples
@@ -988,8 +1072,8 @@ def _explain_labels(ops: Any, y: Any, layout: _Layout, encoding: str, n_classes:
             f"one-hot labels: exactly one 1 per {one} along axis {axis}, the rest 0.",
             [f"{name} has a single entry per example along axis {axis} (values "
              f"{_number(low)}..{_number(high)}): it looks like class indices, not one-hot"],
-            [f"{name}_one_hot = runtime.one_hot({name}, {classes}" + ("" if axis == 0 else f", axis={axis}")
-             + ")" + ("" if n_classes else "   # C = the number of classes")],
+            [f"{name}_one_hot = runtime.one_hot({name}, {classes}{_axis_argument(axis)})"
+             + ("" if n_classes else "   # C = the number of classes")],
         )
 
     found = _scan_labels(ops, y, layout, n_classes, encoding)
@@ -1001,7 +1085,9 @@ def _explain_labels(ops: Any, y: Any, layout: _Layout, encoding: str, n_classes:
 
     if found["nonfinite"]:
         t = found["nonfinite"]
-        found_lines.append(f"{_of(t.count, total, *unit)} contain NaN or inf; first: {_index_text(name, t.index)} = {_number(t.value)}")
+        found_lines.append(
+            f"{_of(t.count, total, *unit, 'contain')} NaN or inf; first: {_entry_text(name, t)}"
+        )
         fixes.append(f"Find where NaN entered {name} (missing labels?) and drop or fill those examples.")
 
     if encoding == "binary":
@@ -1010,12 +1096,13 @@ def _explain_labels(ops: Any, y: Any, layout: _Layout, encoding: str, n_classes:
         if found["not_binary"]:
             t = found["not_binary"]
             found_lines.append(
-                f"{_of(t.count, total, *unit)} hold values other than 0 and 1; first: "
-                f"{_index_text(name, t.index)} = {_number(t.value)}"
+                f"{_of(t.count, total, *unit, 'hold')} values other than 0 and 1; first: "
+                f"{_entry_text(name, t)}"
             )
-        only_signs = values["minus_one"] > 0 and values["minus_one"] + values["one"] + values["zero"] == _size(layout.shape)
+        signs = values["minus_one"] + values["one"]
+        only_signs = values["minus_one"] > 0 and signs == _size(layout.shape)
         if only_signs:
-            found_lines.append(f"the values are {{-1, 1}}: the +/-1 convention of SVMs and tanh outputs")
+            found_lines.append("the values are {-1, 1}: the +/-1 convention of SVMs and tanh outputs")
             fixes.append(f"{name} = ({name} + 1) / 2   # maps -1 -> 0 and 1 -> 1")
         elif found["too_large"] and not found["fraction"] and low >= 0:
             found_lines.append(f"whole values up to {_number(high)}: {name} looks like class indices")
@@ -1030,21 +1117,25 @@ def _explain_labels(ops: Any, y: Any, layout: _Layout, encoding: str, n_classes:
                 f"({name} > 0.5)."
             )
         elif found["not_binary"]:
-            fixes.append(f"Map the labels to {{0, 1}} before the loss.")
+            fixes.append("Map the labels to {0, 1} before the loss.")
     elif encoding == "one_hot":
         header = f"{described} is not one-hot along axis {axis}."
         expected = f"exactly one 1 per {one} along axis {axis}, every other entry 0."
         if found["no_one"]:
             t = found["no_one"]
-            found_lines.append(f"{_of(t.count, total, *unit)} have no 1 at all; first: {_index_text(name, t.index)}")
+            where = _index_text(name, t.index)
+            found_lines.append(f"{_of(t.count, total, *unit, 'have')} no 1 at all; first: {where}")
         if found["many_ones"]:
             t = found["many_ones"]
-            found_lines.append(f"{_of(t.count, total, *unit)} have more than one 1; first: {_index_text(name, t.index)} has {t.value}")
+            where = _index_text(name, t.index)
+            found_lines.append(
+                f"{_of(t.count, total, *unit, 'have')} more than one 1; first: {where} has {t.value}"
+            )
         if found["not_binary"]:
             t = found["not_binary"]
             found_lines.append(
-                f"{_of(t.count, total, *unit)} hold values other than 0 and 1; first: "
-                f"{_index_text(name, t.index)} = {_number(t.value)}"
+                f"{_of(t.count, total, *unit, 'hold')} values other than 0 and 1; first: "
+                f"{_entry_text(name, t)}"
             )
         if found["many_ones"] and not found["not_binary"]:
             fixes.append(
@@ -1054,12 +1145,12 @@ def _explain_labels(ops: Any, y: Any, layout: _Layout, encoding: str, n_classes:
         if found["not_binary"] and low >= 0 and high <= 1 and not found["nonfinite"]:
             fixes.append(
                 "Fractional targets are soft or smoothed labels; this check wants hard one-hot "
-                f"labels: build them with runtime.one_hot(indices, C{'' if axis == 0 else f', axis={axis}'})."
+                f"labels: build them with runtime.one_hot(indices, C{_axis_argument(axis)})."
             )
         elif found["not_binary"] and not found["fraction"] and high > 1:
             fixes.append(
                 f"Whole values above 1 look like class indices: {name}_one_hot = "
-                f"runtime.one_hot({name}, C{'' if axis == 0 else f', axis={axis}'})."
+                f"runtime.one_hot({name}, C{_axis_argument(axis)})."
             )
         if found["no_one"] and not fixes:
             fixes.append(
@@ -1072,22 +1163,37 @@ def _explain_labels(ops: Any, y: Any, layout: _Layout, encoding: str, n_classes:
         expected = f"whole numbers in {bound}, one class index per example."
         if found["fraction"]:
             t = found["fraction"]
-            found_lines.append(f"{_of(t.count, total, *unit)} are not whole numbers; first: {_index_text(name, t.index)} = {_number(t.value)}")
-            fixes.append(f"Class indices are whole numbers; if {name} holds probabilities or one-hot rows, take argmax along the class axis.")
+            found_lines.append(
+                f"{_of(t.count, total, *unit, 'are')} not whole numbers; first: {_entry_text(name, t)}"
+            )
+            fixes.append(
+                f"Class indices are whole numbers; if {name} holds probabilities or one-hot rows, "
+                f"take argmax along the class axis."
+            )
         if found["negative"]:
             t = found["negative"]
-            found_lines.append(f"{_of(t.count, total, *unit)} are negative; worst: {_index_text(name, t.index)} = {_number(t.value)}")
+            found_lines.append(
+                f"{_of(t.count, total, *unit, 'are')} negative; worst: {_entry_text(name, t)}"
+            )
             fixes.append(
                 "Negative indices silently select classes from the end in NumPy fancy indexing; "
                 "drop examples with an ignore label (such as -1) before the loss."
             )
         if found["too_large"]:
             t = found["too_large"]
-            found_lines.append(f"{_of(t.count, total, *unit)} are >= {n_classes}; worst: {_index_text(name, t.index)} = {_number(t.value)}")
+            found_lines.append(
+                f"{_of(t.count, total, *unit, 'are')} >= {n_classes}; worst: {_entry_text(name, t)}"
+            )
             if low == 1 and n_classes is not None and high == n_classes:
-                fixes.append(f"The values run from 1 to {n_classes}: the labels are 1-based. Write {name} = {name} - 1.")
+                fixes.append(
+                    f"The values run from 1 to {n_classes}: the labels are 1-based. "
+                    f"Write {name} = {name} - 1."
+                )
             else:
-                fixes.append(f"n_classes={n_classes} is too small for these labels, or the labels come from another dataset.")
+                fixes.append(
+                    f"n_classes={n_classes} is too small for these labels, or the labels come "
+                    f"from another dataset."
+                )
     if not found_lines:
         return
     if not fixes:
@@ -1181,8 +1287,7 @@ def _check_labels(ops: Any, y: Any, encoding: str, n_classes: int | None, axis: 
                 f"{_describe(ops, y, name)} has {shape[class_axis]} classes along axis "
                 f"{class_axis}, but n_classes={n_classes}.\n"
                 f"Build the one-hot labels with the model's number of classes: "
-                f"runtime.one_hot(indices, {n_classes}"
-                + ("" if class_axis == 0 else f", axis={class_axis}") + ")."
+                f"runtime.one_hot(indices, {n_classes}{_axis_argument(class_axis)})."
             )
     elif encoding == "binary" and len(shape) >= 2:
         class_axis = _class_axis(shape, axis, name, "binary labels")
@@ -1224,6 +1329,25 @@ def check_loss_inputs(
     kinds = _LOSSES.get(loss)
     if kinds is None:
         raise ValueError(f"loss must be 'bce' or 'cce', not {loss!r}")
+    if (
+        type(a) is np.ndarray
+        and type(y) is np.ndarray
+        and type(axis) is int
+        and a.shape == y.shape
+        and -a.ndim <= axis < a.ndim
+        and a.size
+    ):
+        # The common case, decided by a few reductions without any of the
+        # general path's bookkeeping.
+        if loss == "cce":
+            axis %= a.ndim
+            if _np_small_cce_clean(a, y, axis):
+                return
+            if _np_softmax_clean(a, axis) and _np_one_hot_clean(y, axis):
+                return
+        else:
+            if _np_sigmoid_clean(a) and _np_binary_clean(y):
+                return
     a_name, y_name = names
     if type(a) is np.ndarray and type(y) is np.ndarray:
         a_ops = y_ops = _NUMPY
@@ -1267,7 +1391,7 @@ def _explain_pair_shapes(
         and _looks_like_indices(y_ops, y, n_classes)
     )
     if looks_like_indices:
-        layout = "" if class_axis == 0 else f", axis={class_axis}"
+        layout = _axis_argument(class_axis)
         m = _size(example_shape)
         if len(a_shape) == 2 and class_axis == 0:
             idiom = (
@@ -1371,7 +1495,8 @@ def one_hot(indices: Any, n_classes: int, *, axis: int = 0, dtype: Any = None) -
     n_classes = int(n_classes)
     ops, indices = _ops_for(indices)
     shape = ops.shape(indices)
-    if _size(shape) and not ops.is_abstract(indices) and not _fast_clean(ops, indices, "indices", 0, n_classes):
+    checkable = _size(shape) and not ops.is_abstract(indices)
+    if checkable and not _fast_clean(ops, indices, "indices", 0, n_classes):
         _explain_labels(ops, indices, _Layout(shape, None), "indices", n_classes, "indices")
     ndim = len(shape)
     squeeze = False
@@ -1383,7 +1508,9 @@ def one_hot(indices: Any, n_classes: int, *, axis: int = 0, dtype: Any = None) -
         raise ValueError(f"axis={axis} is out of range for one-hot labels of {out_ndim} dimensions")
     class_axis = axis % out_ndim
     if ops.library == "numpy":
-        flat = indices.reshape(tuple(n for i, n in enumerate(shape) if not (squeeze and i == class_axis)))
+        flat = indices.reshape(
+            tuple(n for i, n in enumerate(shape) if not (squeeze and i == class_axis))
+        )
         flat = flat.astype(np.intp, copy=False)
         out_shape = list(flat.shape)
         out_shape.insert(class_axis, n_classes)
@@ -1458,14 +1585,18 @@ def guard(loss: Any = "cce", probs: str = "AL", labels: str = "Y", axis: int = 0
             parameter = by_name.get(wanted)
             position = positional.index(wanted) if wanted in positional else None
             keyword_ok = parameter is None or parameter.kind is not inspect.Parameter.POSITIONAL_ONLY
-            default = _MISSING if parameter is None or parameter.default is inspect.Parameter.empty else parameter.default
+            has_default = parameter is not None and parameter.default is not inspect.Parameter.empty
+            default = parameter.default if has_default else _MISSING
             return position, default, keyword_ok
 
         probs_position, probs_default, probs_keyword = locator(probs)
         labels_position, labels_default, labels_keyword = locator(labels)
-        label = func.__qualname__
+        # Methods read better as Class.method; closures need no enclosing path.
+        label = func.__qualname__.rpartition("<locals>.")[2]
 
-        def argument(args: tuple, kwargs: dict, wanted: str, position: int | None, default: Any, keyword_ok: bool) -> Any:
+        def argument(
+            args: tuple, kwargs: dict, wanted: str, position: int | None, default: Any, keyword_ok: bool
+        ) -> Any:
             if position is not None and position < len(args):
                 return args[position]
             if keyword_ok and wanted in kwargs:
@@ -1650,7 +1781,10 @@ def _gradient_pattern(analytic: np.ndarray, numeric: np.ndarray, failing: np.nda
                     f"everywhere it fails: the gradient is divided by m once too often, or the "
                     f"loss is a sum while the gradient is of a mean."
                 )
-            return f"Pattern: grad_fn is a constant {ratio:.4g} times the numerical gradient where it fails."
+            return (
+                f"Pattern: grad_fn is a constant {ratio:.4g} times the numerical gradient "
+                f"where it fails."
+            )
     return (
         "No constant factor explains the difference: the derivative itself is wrong. For "
         "sigmoid + binary cross-entropy and for softmax + categorical cross-entropy alike, "

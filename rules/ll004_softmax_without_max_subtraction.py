@@ -130,7 +130,7 @@ def softmax(z):
             return
         if numerator.kind is not Kind.EXP or denominator.kind is not Kind.EXP_SUM:
             return
-        if denominator.exp_origin is not numerator.origin and denominator.base != numerator.base:
+        if denominator.derived_from is not numerator.origin and denominator.base != numerator.base:
             return
         if numerator.shifted:
             return
