@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
-from typing import Dict, Iterable, Optional, Tuple
+from typing import Dict, Iterable, Mapping, Optional, Tuple
 
 
 class Role(Enum):
@@ -391,12 +391,41 @@ def canonical(qualified_name: str) -> str:
     return qualified_name
 
 
+@dataclass(frozen=True, eq=False)
+class Knowledge:
+    """The tables one run consults: the built-in ones, plus what a project's configuration adds."""
+
+    roles: Mapping[str, Role]
+    losses: Mapping[str, LossSpec]
+
+    def function_role(self, qualified_name: str) -> Optional[Role]:
+        return self.roles.get(canonical(qualified_name))
+
+    def loss_spec(self, qualified_name: str) -> Optional[LossSpec]:
+        return self.losses.get(canonical(qualified_name))
+
+    def extended(
+        self, roles: Optional[Mapping[str, Role]] = None, losses: Optional[Mapping[str, LossSpec]] = None
+    ) -> "Knowledge":
+        """These tables with a project's own names added (``mylib.nn.softmax`` as a softmax)."""
+        merged_roles = dict(self.roles)
+        merged_roles.update({canonical(k): v for k, v in (roles or {}).items()})
+        merged_losses = dict(self.losses)
+        merged_losses.update({canonical(k): v for k, v in (losses or {}).items()})
+        for name in merged_losses:
+            merged_roles.setdefault(name, Role.LOSS)
+        return Knowledge(merged_roles, merged_losses)
+
+
+BUILT_IN = Knowledge(FUNCTION_ROLES, LOSSES)
+
+
 def function_role(qualified_name: str) -> Optional[Role]:
-    return FUNCTION_ROLES.get(canonical(qualified_name))
+    return BUILT_IN.function_role(qualified_name)
 
 
 def loss_spec(qualified_name: str) -> Optional[LossSpec]:
-    return LOSSES.get(canonical(qualified_name))
+    return BUILT_IN.loss_spec(qualified_name)
 
 
 def framework_of(qualified_name: str) -> str:
@@ -407,7 +436,7 @@ def framework_of(qualified_name: str) -> str:
     )
 
 
-def trigger_tokens() -> Tuple[str, ...]:
+def trigger_tokens(knowledge: "Knowledge" = BUILT_IN) -> Tuple[str, ...]:
     """Substrings of which a file must contain at least one for any rule to have evidence.
 
     Every finding needs a probability from a softmax or sigmoid (by API, by the
@@ -415,7 +444,7 @@ def trigger_tokens() -> Tuple[str, ...]:
     segments of the names that produce one, so the list follows the tables.
     """
     producing = {Role.SOFTMAX, Role.SIGMOID, Role.EXP, Role.SOFTMAX_MODULE, Role.SIGMOID_MODULE}
-    tokens = {name.rsplit(".", 1)[1] for name, role in FUNCTION_ROLES.items() if role in producing}
+    tokens = {name.rsplit(".", 1)[1] for name, role in knowledge.roles.items() if role in producing}
     tokens.update(name for name, role in METHOD_ROLES.items() if role in producing)
     tokens.update(name for name, role in ACTIVATION_NAMES.items() if role in (Role.SOFTMAX, Role.SIGMOID))
     return tuple(sorted(tokens))

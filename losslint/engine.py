@@ -8,6 +8,7 @@ import os
 import re
 import tokenize
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple, Type
 
@@ -27,10 +28,12 @@ UNREADABLE_FILE = "LL901"
 _SKIPPED_DIRECTORIES = frozenset(
     {"__pycache__", "build", "dist", "node_modules", "site-packages", "venv", "env", "__pypackages__"}
 )
-# Short tokens such as `exp` need word boundaries, or `expected` and `export` would pass the filter.
-_TRIGGER = re.compile(
-    "|".join(rf"\b{re.escape(t)}\b" if len(t) <= 3 else re.escape(t) for t in apis.trigger_tokens())
-)
+@lru_cache(maxsize=8)
+def _trigger(knowledge: apis.Knowledge = apis.BUILT_IN) -> "re.Pattern[str]":
+    """The prefilter: a file that matches none of these tokens cannot hold a finding."""
+    # Short tokens such as `exp` need word boundaries, or `expected` and `export` would pass.
+    tokens = apis.trigger_tokens(knowledge)
+    return re.compile("|".join(rf"\b{re.escape(t)}\b" if len(t) <= 3 else re.escape(t) for t in tokens))
 
 
 @dataclass
@@ -129,7 +132,7 @@ def decode(data: bytes) -> str:
 RuleClasses = Sequence[Type[Rule]]
 
 
-def lint_file(path: Path, display: str, rules: RuleClasses) -> FileResult:
+def lint_file(path: Path, display: str, rules: RuleClasses, knowledge: apis.Knowledge = apis.BUILT_IN) -> FileResult:
     try:
         data = path.read_bytes()
     except OSError as error:
@@ -138,10 +141,15 @@ def lint_file(path: Path, display: str, rules: RuleClasses) -> FileResult:
         source = decode(data)
     except UndecodableSource as error:
         return _unreadable(display, rules, f"cannot decode the file: {error}")
-    return lint_source(source, display, rules)
+    return lint_source(source, display, rules, knowledge)
 
 
-def lint_source(source: str, path: str = "<string>", rules: Optional[RuleClasses] = None) -> FileResult:
+def lint_source(
+    source: str,
+    path: str = "<string>",
+    rules: Optional[RuleClasses] = None,
+    knowledge: apis.Knowledge = apis.BUILT_IN,
+) -> FileResult:
     """Lint one file's text with ``rules`` (default: the default-enabled rules)."""
     if rules is None:
         from losslint.registry import select
@@ -149,7 +157,7 @@ def lint_source(source: str, path: str = "<string>", rules: Optional[RuleClasses
         rules = select()
     result = FileResult(path)
     walking = [r for r in rules if _has_visitors(r)]
-    if not walking or not _TRIGGER.search(source):
+    if not walking or not _trigger(knowledge).search(source):
         # No rule can find anything without a softmax, sigmoid or exp in the text: skip the parse.
         return result
     try:
@@ -167,7 +175,7 @@ def lint_source(source: str, path: str = "<string>", rules: Optional[RuleClasses
     if not walking:
         return result
     try:
-        facts = analyze(module, ImportTable.from_module(module))
+        facts = analyze(module, ImportTable.from_module(module), knowledge)
     except RecursionError:
         result.errors.append(f"{path}: the value-kind analysis gave up: the code is nested too deeply")
         return result
@@ -186,11 +194,11 @@ def lint_source(source: str, path: str = "<string>", rules: Optional[RuleClasses
     return result
 
 
-def lint_paths(paths: Sequence[str], rules: RuleClasses) -> Report:
+def lint_paths(paths: Sequence[str], rules: RuleClasses, knowledge: apis.Knowledge = apis.BUILT_IN) -> Report:
     files, missing = discover(paths)
     report = Report(errors=[f"{given}: no such file or directory" for given in missing])
     for file, display in files:
-        report.results.append(lint_file(file, display, rules))
+        report.results.append(lint_file(file, display, rules, knowledge))
     report.results.sort(key=lambda r: r.path)
     return report
 

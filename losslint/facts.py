@@ -87,6 +87,7 @@ class UserLossCall:
 @dataclass
 class FileFacts:
     imports: ImportTable
+    knowledge: apis.Knowledge
     values: Dict[cst.CSTNode, Fact] = field(default_factory=dict)
     roles: Dict[cst.Call, Optional[Role]] = field(default_factory=dict)
     loss_uses: Dict[cst.Call, LossUse] = field(default_factory=dict)
@@ -104,7 +105,7 @@ class FileFacts:
     def role(self, call: cst.Call) -> Optional[Role]:
         if call in self.roles:
             return self.roles[call]
-        return _static_role(call, self.imports)
+        return _static_role(call, self.imports, self.knowledge)
 
 
 @dataclass
@@ -165,10 +166,11 @@ class _Env:
 class _Analysis:
     """What one file's analysis shares across its scopes."""
 
-    def __init__(self, module: cst.Module, imports: ImportTable) -> None:
+    def __init__(self, module: cst.Module, imports: ImportTable, knowledge: apis.Knowledge) -> None:
         self.module = module
         self.imports = imports
-        self.facts = FileFacts(imports)
+        self.knowledge = knowledge
+        self.facts = FileFacts(imports, knowledge)
         self.functions: Dict[str, _Function] = {}
         self.class_attributes: Dict[str, Dict[str, Optional[Fact]]] = {}
         self.summaries: Dict[Tuple[cst.FunctionDef, Tuple[Tuple[int, str], ...]], _Summary] = {}
@@ -290,7 +292,7 @@ def _unwrap(node: cst.BaseExpression, analysis: "_Analysis") -> cst.BaseExpressi
             node = node.value
         elif isinstance(node, cst.Call) and node.args:
             qualified = analysis.imports.qualify(node.func)
-            if qualified is not None and apis.function_role(qualified) is Role.KEEP_KIND:
+            if qualified is not None and analysis.knowledge.function_role(qualified) is Role.KEEP_KIND:
                 node = node.args[0].value
             elif (
                 qualified is None
@@ -304,11 +306,11 @@ def _unwrap(node: cst.BaseExpression, analysis: "_Analysis") -> cst.BaseExpressi
             return node
 
 
-def _static_role(call: cst.Call, imports: ImportTable) -> Optional[Role]:
+def _static_role(call: cst.Call, imports: ImportTable, knowledge: apis.Knowledge = apis.BUILT_IN) -> Optional[Role]:
     """The role of a call from its spelling alone: an imported function or a method on a value."""
     qualified = imports.qualify(call.func)
     if qualified is not None:
-        return apis.function_role(qualified)
+        return knowledge.function_role(qualified)
     if isinstance(call.func, cst.Attribute):
         return apis.METHOD_ROLES.get(call.func.attr.value)
     if isinstance(call.func, cst.Name) and call.func.value == "range":
@@ -878,7 +880,7 @@ class _Run:
         elif isinstance(call.func, cst.Name) and call.func.value in self.analysis.functions:
             role = None
         else:
-            role = _static_role(call, self.imports)
+            role = _static_role(call, self.imports, self.analysis.knowledge)
         self.analysis.facts.roles[call] = role
         return role
 
@@ -966,7 +968,7 @@ class _Run:
         if role is None:
             return None if framework != "numpy" else self.activation_keyword(node)
         if role in (Role.LOSS, Role.LOSS_CLASS):
-            spec = apis.loss_spec(qualified)
+            spec = self.analysis.knowledge.loss_spec(qualified)
             from_logits = _bool_keyword(node, "from_logits")
             if role is Role.LOSS:
                 self.note_loss(node, spec, from_logits, node)
@@ -1174,7 +1176,7 @@ class _Run:
             name = string_value(activation)
             if name is None:
                 qualified = self.imports.qualify(activation)
-                role = apis.function_role(qualified) if qualified else None
+                role = self.analysis.knowledge.function_role(qualified) if qualified else None
                 name = role.value if role in (Role.SOFTMAX, Role.SIGMOID) else None
             role = apis.ACTIVATION_NAMES.get(name or "")
             described = f'`activation="{name}"`' if name else how
@@ -1218,14 +1220,14 @@ class _Run:
         name = string_value(loss)
         if name is not None:
             qualified = apis.KERAS_LOSS_STRINGS.get(name)
-            spec = apis.loss_spec(qualified) if qualified else None
+            spec = self.analysis.knowledge.loss_spec(qualified) if qualified else None
         else:
             fact = self.local_values.get(loss)
             if fact is not None and fact.kind is Kind.LOSS:
                 spec, from_logits = fact.loss, fact.from_logits
             else:
                 qualified = self.imports.qualify(loss)
-                spec = apis.loss_spec(qualified) if qualified else None
+                spec = self.analysis.knowledge.loss_spec(qualified) if qualified else None
         if spec is None:
             return
         expects = Expects.LOGITS if spec.from_logits_keyword and from_logits else spec.expects
@@ -1311,6 +1313,8 @@ def _integer_literals(node: Optional[cst.BaseExpression]) -> List[int]:
     return []
 
 
-def analyze(module: cst.Module, imports: Optional[ImportTable] = None) -> FileFacts:
-    """Every fact the rules may ask about ``module``."""
-    return _Analysis(module, imports or ImportTable.from_module(module)).run()
+def analyze(
+    module: cst.Module, imports: Optional[ImportTable] = None, knowledge: apis.Knowledge = apis.BUILT_IN
+) -> FileFacts:
+    """Every fact the rules may ask about ``module``; ``knowledge`` may add a project's own APIs."""
+    return _Analysis(module, imports or ImportTable.from_module(module), knowledge).run()
