@@ -8,7 +8,7 @@ Other rules and issues add rows to these tables rather than keeping their own.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
 from typing import Dict, Iterable, Mapping, Optional, Tuple
 
@@ -49,6 +49,7 @@ class Role(Enum):
     KERAS_ACTIVATION_LAYER = "keras_activation_layer"  # keras.layers.Activation("softmax")
     KERAS_MODEL = "keras_model"  # keras.Model(inputs, outputs)
     ENCODER = "encoder"  # sklearn LabelBinarizer / OneHotEncoder instances
+    LABELED_DATASET = "labeled_dataset"  # returns features with integer class labels
     LOSS = "loss"  # a loss function: see LOSSES
     LOSS_CLASS = "loss_class"  # a loss object's constructor: see LOSSES
 
@@ -84,6 +85,7 @@ class LossSpec:
     prediction: Arg
     target: Arg
     from_logits_keyword: bool = False  # Keras: from_logits=True switches to logits
+    labels: str = "either"  # the label encoding the loss requires: "one_hot", "indices" or "either"
 
 
 NUMPY_LIKE = ("numpy", "jax.numpy", "cupy", "autograd.numpy", "torch", "tensorflow", "tensorflow.math")
@@ -251,6 +253,13 @@ _add(
 
 _add(Role.INT_ARRAY, _across(NUMPY_LIKE, "array", "asarray"))
 
+_add(
+    Role.LABELED_DATASET,
+    tuple(f"keras.datasets.{name}.load_data" for name in ("mnist", "fashion_mnist", "cifar10", "cifar100"))
+    + tuple(f"sklearn.datasets.{name}" for name in ("load_iris", "load_digits", "load_wine")),
+)
+GUARDING_FUNCTIONS = frozenset({"clip", "clamp", "maximum", "minimum", "clip_by_value", "nan_to_num"})
+
 # Attribute calls on values (``logits.softmax(dim=1)``), used when the receiver is not an import.
 METHOD_ROLES: Dict[str, Role] = {
     "softmax": Role.SOFTMAX,
@@ -357,9 +366,27 @@ _LOSS_TABLE = (
     ("sklearn.metrics.log_loss", Family.CATEGORICAL, Expects.PROBABILITIES, Arg(1, "y_pred"), Arg(0, "y_true"), False, Role.LOSS),
 )
 
+# Which label encoding each loss needs; PyTorch's cross_entropy takes either, so it is absent.
+_LABELS_REQUIRED = {
+    "keras.losses.categorical_crossentropy": "one_hot",
+    "keras.losses.CategoricalCrossentropy": "one_hot",
+    "keras.metrics.categorical_crossentropy": "one_hot",
+    "keras.backend.categorical_crossentropy": "one_hot",
+    "keras.losses.sparse_categorical_crossentropy": "indices",
+    "keras.losses.SparseCategoricalCrossentropy": "indices",
+    "tensorflow.nn.softmax_cross_entropy_with_logits": "one_hot",
+    "tensorflow.nn.sparse_softmax_cross_entropy_with_logits": "indices",
+    "optax.softmax_cross_entropy": "one_hot",
+    "optax.losses.softmax_cross_entropy": "one_hot",
+    "optax.softmax_cross_entropy_with_integer_labels": "indices",
+    "torch.nn.functional.nll_loss": "indices",
+    "torch.nn.NLLLoss": "indices",
+}
+
 LOSSES: Dict[str, LossSpec] = {}
 for _name, _family, _expects, _pred, _target, _keras, _role in _LOSS_TABLE:
-    LOSSES[_name] = _loss(_name.rsplit(".", 1)[1], _family, _expects, _pred, _target, keras=_keras)
+    _spec = _loss(_name.rsplit(".", 1)[1], _family, _expects, _pred, _target, keras=_keras)
+    LOSSES[_name] = replace(_spec, labels=_LABELS_REQUIRED.get(_name, "either"))
     FUNCTION_ROLES[_name] = _role
 
 # compile(loss="...") strings, as Keras resolves them.

@@ -24,7 +24,18 @@ from losslint import apis
 from losslint.apis import Expects, LossSpec, Role
 from losslint.imports import ImportTable, dotted_name
 from losslint.kinds import Fact, Kind, same_kind
-from losslint.patterns import argument, code, is_one, keyword, number, one_minus, positional, string_value, terms
+from losslint.patterns import (
+    argument,
+    code,
+    factors,
+    is_one,
+    keyword,
+    number,
+    one_minus,
+    positional,
+    string_value,
+    terms,
+)
 
 # Kinds a parameter may take over from its call sites; the rest stay local to where they arose.
 _INHERITABLE = frozenset(
@@ -84,6 +95,25 @@ class UserLossCall:
     function_node: cst.FunctionDef
 
 
+@dataclass(frozen=True)
+class ModelFit:
+    """``model.fit(x, y)`` on a model compiled with a known loss."""
+
+    call: cst.Call
+    model: Fact
+    labels: Optional[cst.BaseExpression]
+
+
+@dataclass(frozen=True)
+class DerivativeTwice:
+    """``A - Y`` handed to a module function that multiplies it by the activation's derivative again."""
+
+    call: cst.CSTNode
+    gradient: cst.BaseExpression
+    function: str
+    function_node: Optional[cst.FunctionDef]
+
+
 @dataclass
 class FileFacts:
     imports: ImportTable
@@ -94,6 +124,10 @@ class FileFacts:
     compiles: Dict[cst.Call, CompileUse] = field(default_factory=dict)
     categorical_logs: Dict[cst.Call, CategoricalLog] = field(default_factory=dict)
     user_loss_calls: Dict[cst.Call, UserLossCall] = field(default_factory=dict)
+    fits: Dict[cst.Call, ModelFit] = field(default_factory=dict)
+    # Every `log(A)` multiplied by labels (a cross-entropy term, binary or categorical): log call -> A.
+    cross_entropy_logs: Dict[cst.Call, cst.BaseExpression] = field(default_factory=dict)
+    derivatives_twice: Dict[cst.CSTNode, DerivativeTwice] = field(default_factory=dict)
 
     def of(self, node: Optional[cst.CSTNode]) -> Optional[Fact]:
         return None if node is None else self.values.get(node)
@@ -101,6 +135,12 @@ class FileFacts:
     def kind(self, node: Optional[cst.CSTNode]) -> Optional[Kind]:
         fact = self.of(node)
         return None if fact is None else fact.kind
+
+    def from_library_softmax(self, fact: Optional[Fact]) -> bool:
+        """A softmax output made by a library call, which has a ``log_softmax`` twin."""
+        if fact is None or fact.kind is not Kind.SOFTMAX_PROBS or not isinstance(fact.origin, cst.Call):
+            return False
+        return self.role(fact.origin) is Role.SOFTMAX
 
     def role(self, call: cst.Call) -> Optional[Role]:
         if call in self.roles:
@@ -123,6 +163,7 @@ class _Function:
 class _Summary:
     returns: Optional[Fact]
     categorical_params: frozenset
+    derivative_params: frozenset  # parameters multiplied by the activation's derivative
 
 
 _MISSING = object()
@@ -202,7 +243,7 @@ class _Analysis:
         try:
             run = _Run(self, function=function, recording=False, bindings=dict(bindings))
             run.function_body(function, inherit_call_sites=False)
-            result = _Summary(run.merged_returns(), frozenset(run.categorical_params))
+            result = _Summary(run.merged_returns(), frozenset(run.categorical_params), frozenset(run.derivative_params))
         finally:
             self.in_progress.discard(key)
         self.summaries[key] = result
@@ -354,6 +395,7 @@ class _Run:
         self.env = _Env(parent)
         self.returns: List[Optional[Fact]] = []
         self.categorical_params: Set[int] = set()
+        self.derivative_params: Set[int] = set()
         self.none_attributes: Set[str] = set()
         # `Y * log(A)` terms wait for the end of the scope: a `log(1 - A)` may come later.
         self.pending_products: List[Tuple[cst.Call, cst.BaseExpression]] = []
@@ -594,7 +636,7 @@ class _Run:
         result: Optional[Fact] = None
         if isinstance(node.operator, cst.SubtractAssign) and value is not None:
             if value.kind is Kind.MAX and value.base == code(target):
-                result = Fact(Kind.SHIFTED, node, base=code(target), framework=value.framework)
+                result = Fact(Kind.SHIFTED, node, base=code(target), framework=value.framework, axis=value.axis)
             elif value.kind is Kind.LOGSUMEXP and value.base == code(target):
                 result = Fact(Kind.LOG_PROBS, node, how="`z - logsumexp(z)`", framework=value.framework)
         elif isinstance(node.operator, cst.DivideAssign):
@@ -764,15 +806,42 @@ class _Run:
         if isinstance(operator, cst.Divide):
             return self.quotient(node, node.left, node.right, left, right)
         if isinstance(operator, cst.Subtract):
-            return self.difference(node, node.left, left, right)
-        if isinstance(operator, (cst.Multiply, cst.MatrixMultiply)):
+            return self.difference(node, node.left, left, right) or self.logit_gradient(node, left, right)
+        if isinstance(operator, cst.MatrixMultiply):
             self.note_categorical_product(node.left, node.right)
+        if isinstance(operator, cst.Multiply):
+            self.note_categorical_product(node.left, node.right)
+            return self.product(node)
         if isinstance(operator, cst.Add):
-            # `1 - A + eps` is still the complement of `A`.
             for fact in (left, right):
+                # `1 - A + eps` is still the complement of `A`; `A + eps` is a guarded probability.
                 if fact is not None and fact.kind is Kind.COMPLEMENT:
                     return fact
+                if fact is not None and fact.kind in (Kind.SOFTMAX_PROBS, Kind.SIGMOID_PROBS):
+                    other = right if fact is left else left
+                    if other is None:
+                        return replace(fact, guarded=True)
         return None
+
+    def product(self, node: cst.BinaryOperation) -> Optional[Fact]:
+        """``s * (1 - s)`` is the sigmoid's derivative; multiplying ``A - Y`` by it applies it twice."""
+        parts = factors(node, self.role_of)
+        found = [self.local_values.get(part) for part in parts]
+        kinds = [f.kind if f is not None else None for f in found]
+        derivative = Kind.ACTIVATION_DERIVATIVE in kinds
+        sigmoids = {id(f.origin) for f in found if f is not None and f.kind is Kind.SIGMOID_PROBS}
+        if any(f is not None and f.kind is Kind.COMPLEMENT and id(f.derived_from) in sigmoids for f in found):
+            derivative = True
+        if not derivative:
+            return None
+        for part, fact in zip(parts, found):
+            if fact is None:
+                continue
+            if fact.kind is Kind.PARAMETER:
+                self.derivative_params.add(fact.index)
+            elif fact.kind is Kind.LOGIT_GRADIENT and self.recording:
+                self.analysis.facts.derivatives_twice[node] = DerivativeTwice(node, part, "", None)
+        return Fact(Kind.ACTIVATION_DERIVATIVE, node, how="`s * (1 - s)`")
 
     def quotient(self, node, numerator, denominator, top: Optional[Fact], bottom: Optional[Fact]) -> Optional[Fact]:
         if self._is_logistic(numerator, denominator, top):
@@ -819,10 +888,18 @@ class _Run:
         if right is None:
             return None
         if right.kind is Kind.MAX and right.base == code(left_node):
-            return Fact(Kind.SHIFTED, node, base=code(left_node), framework=right.framework)
+            return Fact(Kind.SHIFTED, node, base=code(left_node), framework=right.framework, axis=right.axis)
         if right.kind is Kind.LOGSUMEXP and right.base == code(left_node):
             return Fact(Kind.LOG_PROBS, node, how="`z - logsumexp(z)`", framework=right.framework)
         return None
+
+    def logit_gradient(self, node, left: Optional[Fact], right: Optional[Fact]) -> Optional[Fact]:
+        """``A - Y`` with ``A`` a probability: the gradient with respect to the logits, already complete."""
+        if left is None or left.kind not in (Kind.SOFTMAX_PROBS, Kind.SIGMOID_PROBS):
+            return None
+        if right is not None and right.kind in (Kind.SOFTMAX_PROBS, Kind.SIGMOID_PROBS, Kind.MAX, Kind.LOGSUMEXP):
+            return None
+        return Fact(Kind.LOGIT_GRADIENT, node, how=f"`{code(node)}`", framework=left.framework)
 
     def note_categorical_product(self, *operands: cst.BaseExpression) -> None:
         """``Y * log(A)``: the term of categorical cross-entropy, unless ``log(1 - A)`` stands beside it."""
@@ -856,6 +933,8 @@ class _Run:
     def finish(self) -> None:
         """Decide the scope's ``Y * log(A)`` terms now that every ``log(1 - A)`` in it is known."""
         for log_call, probabilities in self.pending_products:
+            if self.recording:
+                self.analysis.facts.cross_entropy_logs[log_call] = probabilities
             if code(_unwrap(probabilities, self.analysis)) in self.complements:
                 continue
             fact = self.local_values.get(probabilities) or self.local_values.get(_unwrap(probabilities, self.analysis))
@@ -939,11 +1018,19 @@ class _Run:
         summary = self.analysis.summary(function, bindings)
         if summary is None:
             return self.activation_keyword(node)
+        name = function.node.name.value
         if self.recording:
             for index in summary.categorical_params:
                 if index in by_param:
-                    name = function.node.name.value
                     self.analysis.facts.user_loss_calls[node] = UserLossCall(node, name, by_param[index][0], function.node)
+        for index in summary.derivative_params:
+            if index not in by_param or by_param[index][1] is None:
+                continue
+            value, fact = by_param[index]
+            if fact.kind is Kind.PARAMETER:
+                self.derivative_params.add(fact.index)
+            elif fact.kind is Kind.LOGIT_GRADIENT and self.recording:
+                self.analysis.facts.derivatives_twice[node] = DerivativeTwice(node, value, name, function.node)
         if summary.returns is None:
             return self.activation_keyword(node)
         return _returned_by(summary.returns, node)
@@ -986,7 +1073,9 @@ class _Run:
             if method in apis.TENSOR_ONLY_METHODS:
                 return None
         if method in apis.KIND_KEEPING_METHODS:
-            return receiver if receiver is not None and receiver.kind not in (Kind.CALLABLE, Kind.LOSS) else None
+            if receiver is None or receiver.kind in (Kind.CALLABLE, Kind.LOSS):
+                return None
+            return replace(receiver, guarded=True) if method.rstrip("_") in apis.GUARDING_FUNCTIONS else receiver
         if role is not None:
             framework = receiver.framework if receiver is not None else "numpy"
             operand = _operand(node, role, self.imports)
@@ -1007,6 +1096,11 @@ class _Run:
                 return True, None
             if method == "compile":
                 self.note_compile(node, receiver)
+                return True, None
+            if method in ("fit", "train_on_batch", "evaluate", "test_on_batch"):
+                if self.recording and receiver.loss is not None:
+                    labels = argument(node, 1, "y")
+                    self.analysis.facts.fits[node] = ModelFit(node, receiver, labels)
                 return True, None
             if method in ("to", "cuda", "cpu", "eval", "train", "double", "float"):
                 return True, receiver
@@ -1066,10 +1160,12 @@ class _Run:
                     shifted=operand_fact.shifted,
                     derived_from=operand_fact.origin,
                     framework=framework,
+                    axis=_axis_of(node, operand),
                 )
             return None
         if role is Role.MAX:
-            return Fact(Kind.MAX, node, base=code(operand) if operand is not None else "", framework=framework)
+            base = code(operand) if operand is not None else ""
+            return Fact(Kind.MAX, node, base=base, framework=framework, axis=_axis_of(node, operand))
         if role is Role.LOGSUMEXP:
             return Fact(Kind.LOGSUMEXP, node, base=code(operand) if operand is not None else "", framework=framework)
         if role is Role.DIVIDE and len(node.args) >= 2:
@@ -1085,7 +1181,12 @@ class _Run:
             chosen = [self.local_values.get(a.value) for a in node.args[1:3]]
             return chosen[0] if same_kind(chosen[0], chosen[1]) else None
         if role is Role.KEEP_KIND:
-            return self.kept_kind(node)
+            kept = self.kept_kind(node)
+            if kept is not None and short.rsplit(".", 1)[-1] in apis.GUARDING_FUNCTIONS:
+                return replace(kept, guarded=True)
+            return kept
+        if role is Role.LABELED_DATASET:
+            return self.labeled_dataset(node, short)
         if role is Role.EYE:
             return Fact(Kind.EYE, node, framework=framework)
         if role is Role.ZEROS:
@@ -1125,7 +1226,19 @@ class _Run:
         base = operand
         while isinstance(base, cst.Attribute) and base.attr.value in ("T", "mT"):
             base = base.value  # `exp(z.T)` and `exp(z)` exponentiate the same values
-        return Fact(Kind.EXP, node, base=code(base) if base is not None else "", shifted=shifted, framework=framework)
+        axis = operand_fact.axis if operand_fact is not None and operand_fact.kind is Kind.SHIFTED else None
+        text = code(base) if base is not None else ""
+        return Fact(Kind.EXP, node, base=text, shifted=shifted, framework=framework, axis=axis)
+
+    def labeled_dataset(self, node: cst.Call, short: str) -> Optional[Fact]:
+        """``(x, y), (x_test, y_test) = mnist.load_data()``; ``X, y = load_iris(return_X_y=True)``."""
+        labels = Fact(Kind.CLASS_INDICES, node, how=f"`{short}()` labels")
+        if short.endswith("load_data"):
+            pair = Fact(Kind.TUPLE, node, items=(None, labels))
+            return Fact(Kind.TUPLE, node, items=(pair, pair))
+        if _bool_keyword(node, "return_X_y"):
+            return Fact(Kind.TUPLE, node, items=(None, labels))
+        return None
 
     def kept_kind(self, node: cst.Call) -> Optional[Fact]:
         for arg in node.args[:2]:
@@ -1214,7 +1327,7 @@ class _Run:
 
     def note_compile(self, node: cst.Call, model: Fact) -> None:
         loss = keyword(node, "loss")
-        if loss is None or not self.recording:
+        if loss is None:
             return
         spec, from_logits = None, None
         name = string_value(loss)
@@ -1231,7 +1344,11 @@ class _Run:
         if spec is None:
             return
         expects = Expects.LOGITS if spec.from_logits_keyword and from_logits else spec.expects
-        self.analysis.facts.compiles[node] = CompileUse(node, model, spec, expects, loss)
+        key = dotted_name(node.func.value) if isinstance(node.func, cst.Attribute) else None
+        if key is not None:
+            self.env.values[key] = replace(model, loss=spec, from_logits=expects is Expects.LOGITS)
+        if self.recording:
+            self.analysis.facts.compiles[node] = CompileUse(node, model, spec, expects, loss)
 
 
 _EXPRESSION_HANDLERS = {
@@ -1275,6 +1392,19 @@ _NOT_EXPRESSIONS = (
 def _expression_fields(node_type: type) -> Tuple[str, ...]:
     """The fields of a node type that can hold expressions (not parentheses, commas or whitespace)."""
     return tuple(f.name for f in fields(node_type) if not f.name.startswith(_NOT_EXPRESSIONS))
+
+
+def _axis_of(call: cst.Call, operand: Optional[cst.BaseExpression]) -> str:
+    """The axis text of a reduction (``axis=0``, ``dim=1``, a positional ``1``); "" when it has none."""
+    for name in ("axis", "dim"):
+        value = keyword(call, name)
+        if value is not None:
+            return code(value)
+    on_value = isinstance(call.func, cst.Attribute) and operand is call.func.value
+    value = positional(call, 0 if on_value else 1)
+    if value is not None and (number(value) is not None or isinstance(value, (cst.Name, cst.Attribute, cst.Tuple))):
+        return code(value)
+    return ""
 
 
 def _negated(node: cst.BaseExpression) -> bool:

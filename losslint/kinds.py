@@ -25,6 +25,8 @@ class Kind(Enum):
     EXP_SUM = "sum of exponentials"
     SHIFTED = "max-shifted values"
     MAX = "maximum"
+    LOGIT_GRADIENT = "gradient with respect to the logits"  # `A - Y` with A a probability
+    ACTIVATION_DERIVATIVE = "activation derivative"  # `s * (1 - s)` with s a sigmoid output
     COMPLEMENT = "one minus a value"  # `1 - A`: base is A, for telling binary from categorical cross-entropy
     LOGSUMEXP = "log-sum-exp"
     # Intermediate values the analysis needs to recognise shapes.
@@ -68,6 +70,10 @@ class Fact:
     unpacks_first: bool = False
     # Set when a parameter took this fact over from every call site: the parameter's name.
     inherited_by: str = ""
+    # Probabilities passed through clip / maximum / `+ eps`: safe to take the log of.
+    guarded: bool = False
+    # MAX / SHIFTED / EXP / EXP_SUM: the axis text of the reduction ("" when none was given).
+    axis: Optional[str] = None
 
     def with_origin(self, origin: cst.CSTNode) -> "Fact":
         return replace(self, origin=origin)

@@ -47,3 +47,19 @@ def one_hot_hint(framework: str, labels: str, like: str) -> str:
         f"`{labels}_one_hot = np.eye(C)[{labels}.ravel()].T` for `(C, m)` columns "
         f"(`np.eye(C)[{labels}]` for `(N, C)` rows)"
     )
+
+
+def logits_behind(rule, fact: Fact) -> str:
+    """`` (`logits`, the input of the activation on line 12)`` when that input is visible."""
+    from losslint.apis import Role
+
+    origin = fact.origin
+    if not isinstance(origin, cst.Call) or rule.facts.role(origin) not in (Role.SOFTMAX, Role.SIGMOID):
+        return ""
+    if isinstance(origin.func, cst.Attribute) and rule.facts.imports.qualify(origin.func) is None:
+        logits = origin.func.value  # `logits.softmax(dim=1)`
+    elif origin.args and origin.args[0].keyword is None:
+        logits = origin.args[0].value
+    else:
+        return ""
+    return f" (`{rule.source(logits)}`, the input of the activation on line {rule.line_of(origin)})"

@@ -15,8 +15,8 @@ _EMPTY_MODULE = cst.Module(body=[])
 
 def code(node: cst.CSTNode) -> str:
     """The source of an expression, without surrounding parentheses or spaces, for comparing."""
-    if isinstance(node, cst.BaseExpression) and (node.lpar or node.rpar):
-        node = node.with_changes(lpar=(), rpar=())
+    if isinstance(node, cst.BaseExpression) and (node.lpar or node.rpar) and not isinstance(node, cst.Tuple):
+        node = node.with_changes(lpar=(), rpar=())  # a tuple keeps its parentheses: `()` needs them
     return "".join(_EMPTY_MODULE.code_for_node(node).split())
 
 

@@ -142,6 +142,8 @@ def test_a_crashing_rule_is_reported_and_does_not_stop_the_others(tmp_path, monk
 
 def test_select_and_ignore_choose_the_rules():
     assert [r.code for r in select(["LL004"])] == ["LL004"]
-    assert [r.code for r in select(["LL00"], ["LL003"])] == ["LL001", "LL002", "LL004"]
+    assert [r.code for r in select(["LL00"], ["LL003"])] == ["LL001", "LL002", "LL004", "LL005", "LL006", "LL007", "LL008", "LL009"]
+    assert "LL008" not in [r.code for r in select()]  # off by default
+    assert [r.code for r in select(["LL0"], ["LL00"])] == ["LL010", "LL011", "LL012"]
     with pytest.raises(ValueError, match="LL999"):
         select(["LL999"])
