@@ -1,16 +1,21 @@
 """The command line: parse arguments, call the engine, print, exit. No linting logic lives here."""
 
-from __future__ import annotations
-
+# No `from __future__ import annotations` here: with string annotations, typer on
+# Python 3.9 loses the Annotated[..., typer.Option(...)] metadata and `check` stops
+# accepting its arguments. Every annotation below is valid at run time on 3.9.
 import sys
 from typing import Annotated, List, Optional
 
 import typer
 
 from losslint import __version__
-from losslint.engine import lint_paths
-from losslint.registry import SelectionError, all_rules, select, split_codes
-from losslint.report import FORMATS, format_statistics
+from losslint.config import ConfigError, discover_config
+from losslint.engine import discover, lint_paths
+from losslint.fixer import fix_files
+from losslint.progress import ProgressBar
+from losslint.registry import SelectionError, all_rules, split_codes
+from losslint.report import FORMATS, NEEDS_SOURCES, format_statistics, read_sources
+from losslint.settings import Overrides, build_settings
 
 app = typer.Typer(
     add_completion=False,
@@ -42,30 +47,96 @@ def check(
     paths: Annotated[Optional[List[str]], typer.Argument(help="Files or directories to check (default: .).")] = None,
     select_codes: Annotated[
         Optional[List[str]],
-        typer.Option("--select", help="Rule codes or prefixes to enable, e.g. LL001,LL004 or LL; replaces the default set."),
+        typer.Option(
+            "--select",
+            help="Rule codes or prefixes to enable, e.g. LL001,LL004 or LL; replaces the default set and the configuration's.",
+        ),
+    ] = None,
+    extend_select_codes: Annotated[
+        Optional[List[str]],
+        typer.Option("--extend-select", help="Rule codes or prefixes to enable on top of the selection."),
     ] = None,
     ignore_codes: Annotated[
         Optional[List[str]], typer.Option("--ignore", help="Rule codes or prefixes to disable.")
     ] = None,
+    exclude: Annotated[
+        Optional[List[str]],
+        typer.Option(
+            "--exclude",
+            help="Path patterns to skip, replacing the configuration's and the defaults (relative to the current folder).",
+        ),
+    ] = None,
+    extend_exclude: Annotated[
+        Optional[List[str]],
+        typer.Option("--extend-exclude", help="Path patterns to skip in addition to the excluded ones."),
+    ] = None,
+    force_exclude: Annotated[
+        bool,
+        typer.Option(
+            "--force-exclude",
+            help="Apply the excludes to files named on the command line too (the pre-commit hook sets this).",
+        ),
+    ] = False,
+    config_file: Annotated[
+        Optional[str],
+        typer.Option(
+            "--config", help="Read settings from this file instead of the nearest pyproject.toml with a tool.losslint table."
+        ),
+    ] = None,
     output_format: Annotated[
-        str, typer.Option("--format", help="Output format: text (with source and help) or concise (one line each).")
+        str,
+        typer.Option(
+            "--format", help="Output format: text (with source and help), concise (one line each), json, sarif or github."
+        ),
     ] = "text",
     exit_zero: Annotated[bool, typer.Option("--exit-zero", help="Exit 0 even when there are findings.")] = False,
     statistics: Annotated[bool, typer.Option("--statistics", help="Print the number of findings per rule instead.")] = False,
+    quiet: Annotated[
+        bool,
+        typer.Option("--quiet", "-q", help="Print findings and nothing else: no progress bar, no 'All checks passed!'."),
+    ] = False,
+    fix: Annotated[bool, typer.Option("--fix", help="Apply safe fixes in place, then report what is left.")] = False,
+    diff: Annotated[
+        bool, typer.Option("--diff", help="Print the fixes as a unified diff and change nothing; exit 1 if there are any.")
+    ] = False,
+    unsafe_fixes: Annotated[
+        bool, typer.Option("--unsafe-fixes", help="With --fix or --diff, also apply fixes marked unsafe.")
+    ] = False,
 ) -> None:
-    """Check files for loss, activation and gradient mismatches."""
+    """Check files and notebooks for loss, activation and gradient mismatches."""
     if output_format not in FORMATS:
         _usage_error(f"unknown format {output_format!r}; choose one of: {', '.join(FORMATS)}")
+    targets = paths or ["."]
+    overrides = Overrides(
+        select=split_codes(select_codes) or None,
+        extend_select=split_codes(extend_select_codes),
+        ignore=split_codes(ignore_codes),
+        exclude=split_codes(exclude) if exclude is not None else None,
+        extend_exclude=split_codes(extend_exclude),
+        force_exclude=force_exclude,
+    )
     try:
-        rules = select(split_codes(select_codes), split_codes(ignore_codes))
-    except SelectionError as error:
+        settings = build_settings(discover_config(targets, config_file), overrides)
+    except (ConfigError, SelectionError) as error:
         _usage_error(str(error))
-    report = lint_paths(paths or ["."], rules)
+    if fix or diff:
+        _apply_fixes(targets, settings, unsafe_fixes, write=not diff, quiet=quiet)
+    progress = ProgressBar.for_stream(sys.stderr, quiet)
+    report = lint_paths(
+        targets,
+        settings.rules,
+        settings.knowledge,
+        exclude=settings.exclude,
+        force_exclude=settings.force_exclude,
+        per_file_ignores=settings.per_file_ignores,
+        progress=progress,
+    )
+    progress.finish()
     findings = report.findings
     if statistics:
         typer.echo(format_statistics(findings), nl=False)
-    else:
-        sources = _sources_of(findings) if output_format == "text" else {}
+    elif findings or not (quiet and output_format == "text"):
+        sources = read_sources(findings) if output_format in NEEDS_SOURCES else {}
         typer.echo(FORMATS[output_format](findings, sources, sys.stdout.isatty()), nl=False)
     problems = report.errors + report.internal_errors
     for problem in problems:
@@ -75,15 +146,35 @@ def check(
     raise typer.Exit(EXIT_FINDINGS if findings and not exit_zero else EXIT_CLEAN)
 
 
+def _apply_fixes(targets: List[str], settings, unsafe: bool, write: bool, quiet: bool) -> None:
+    """--fix writes and returns so the remaining findings are reported; --diff prints and exits."""
+    files, _ = discover(targets, settings.exclude, settings.force_exclude)
+    outcomes = fix_files(files, settings.rules, settings.knowledge, unsafe, write, settings.per_file_ignores)
+    failures = [o.error for o in outcomes if o.error]
+    for failure in failures:
+        typer.echo(f"error: {failure}", err=True)
+    fixed = sum(o.applied for o in outcomes if not o.error)
+    if not write:
+        typer.echo("".join(o.diff for o in outcomes), nl=False)
+        if not quiet:
+            typer.echo(f"Would fix {fixed} finding{'s' if fixed != 1 else ''}.", err=True)
+        raise typer.Exit(EXIT_ERROR if failures else EXIT_FINDINGS if fixed else EXIT_CLEAN)
+    if fixed and not quiet:
+        changed = sum(1 for o in outcomes if o.applied and not o.error)
+        typer.echo(f"Fixed {fixed} finding{'s' if fixed != 1 else ''} in {changed} file{'s' if changed != 1 else ''}.", err=True)
+    if failures:
+        raise typer.Exit(EXIT_ERROR)
+
+
 @app.command("rules")
 def list_rules() -> None:
     """List every rule: code, name, whether it is on by default, and what it catches."""
     rules = all_rules().values()
     width = max(len(rule.name) for rule in rules)
-    typer.echo(f"{'code':<6}  {'name':<{width}}  {'default':<7}  summary")
+    typer.echo(f"{'code':<6}  {'name':<{width}}  {'default':<7}  {'fix':<6}  summary")
     for rule in rules:
         default = "on" if rule.default_enabled else "off"
-        typer.echo(f"{rule.code:<6}  {rule.name:<{width}}  {default:<7}  {rule.summary}")
+        typer.echo(f"{rule.code:<6}  {rule.name:<{width}}  {default:<7}  {rule.fix_safety or '-':<6}  {rule.summary}")
 
 
 @app.command()
@@ -94,6 +185,8 @@ def explain(code: Annotated[str, typer.Argument(help="A rule code such as LL002,
         if wanted.upper() == rule.code or wanted == rule.name:
             typer.echo(f"# {rule.code} {rule.name}\n")
             typer.echo(rule.documentation())
+            fixes = f"{rule.fix_safety}: {rule.FIX_NOTE}" if rule.fix_safety else "none; the message says what to write"
+            typer.echo(f"\n## Fix\n{fixes}")
             return
     _usage_error(f"unknown rule {code!r}; valid codes: {', '.join(all_rules())}")
 
@@ -102,21 +195,6 @@ def explain(code: Annotated[str, typer.Argument(help="A rule code such as LL002,
 def version() -> None:
     """Print the version."""
     typer.echo(f"losslint {__version__}")
-
-
-def _sources_of(findings) -> dict:
-    from losslint.engine import decode
-
-    sources = {}
-    for finding in findings:
-        if finding.path in sources:
-            continue
-        try:
-            with open(finding.path, "rb") as handle:
-                sources[finding.path] = decode(handle.read()).splitlines()
-        except Exception:
-            sources[finding.path] = []
-    return sources
 
 
 def _usage_error(message: str) -> None:

@@ -7,27 +7,34 @@ import io
 import os
 import re
 import tokenize
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple, Type
+from typing import Callable, Dict, FrozenSet, Iterator, List, Optional, Sequence, Tuple, Type
 
 import libcst as cst
 
 from losslint import apis
-from losslint.context import FileContext
+from losslint.context import CellLine, FileContext, LineLocator
 from losslint.facts import analyze
+from losslint.globs import PathPattern, PathPatterns, absolute
 from losslint.imports import ImportTable
+from losslint.notebook import JoinedCode, MalformedNotebook, join_code_cells, read_notebook
 from losslint.registry import all_rules
 from losslint.rule import Finding, Rule
+from losslint.settings import DEFAULT_EXCLUDE
 from losslint.suppressions import suppressed
 
 PARSE_ERROR = "LL900"
 UNREADABLE_FILE = "LL901"
 
-_SKIPPED_DIRECTORIES = frozenset(
-    {"__pycache__", "build", "dist", "node_modules", "site-packages", "venv", "env", "__pypackages__"}
-)
+SOURCE_SUFFIXES = (".py", ".pyi", ".ipynb")
+NOTEBOOK_SUFFIX = ".ipynb"
+
+# Called after each file: (files done, files in all, the file's display name).
+Progress = Callable[[int, int, str], None]
+
+
 @lru_cache(maxsize=8)
 def _trigger(knowledge: apis.Knowledge = apis.BUILT_IN) -> "re.Pattern[str]":
     """The prefilter: a file that matches none of these tokens cannot hold a finding."""
@@ -65,24 +72,32 @@ def _is_virtualenv(directory: Path) -> bool:
     return (directory / "pyvenv.cfg").is_file()
 
 
-def discover(paths: Sequence[str]) -> Tuple[List[Tuple[Path, str]], List[str]]:
-    """The Python files under ``paths``, each with the name to show for it, and the paths that do not exist.
+def discover(
+    paths: Sequence[str], exclude: Optional[PathPatterns] = None, force_exclude: bool = False
+) -> Tuple[List[Tuple[Path, str]], List[str]]:
+    """The Python files and notebooks under ``paths``, each with the name to show for it, and the paths that do not exist.
 
-    Directories are searched recursively, skipping hidden folders, virtualenvs,
-    caches and build output; a file named on the command line is always linted.
+    Directories are searched recursively, skipping hidden folders, virtualenvs and
+    whatever ``exclude`` matches (by default caches and build output). A path named
+    on the command line is always linted, unless ``force_exclude`` is set (as the
+    pre-commit hook does) and ``exclude`` matches it or a folder above it.
     """
+    if exclude is None:
+        exclude = PathPatterns.of(DEFAULT_EXCLUDE, os.getcwd())
     files: List[Tuple[Path, str]] = []
     missing: List[str] = []
     seen = set()
     for given in paths:
         path = Path(given)
-        if path.is_file():
-            candidates: Iterator[Tuple[Path, str]] = iter([(path, given)])
-        elif path.is_dir():
-            candidates = _walk(path, given)
-        else:
+        if not path.exists():
             missing.append(given)
             continue
+        if force_exclude and exclude.matches_path_or_parent(absolute(path)):
+            continue
+        if path.is_dir():
+            candidates: Iterator[Tuple[Path, str]] = _walk(path, given, exclude)
+        else:
+            candidates = iter([(path, given)])
         for file, display in candidates:
             key = os.path.realpath(file)
             if key not in seen:
@@ -91,16 +106,16 @@ def discover(paths: Sequence[str]) -> Tuple[List[Tuple[Path, str]], List[str]]:
     return files, missing
 
 
-def _walk(root: Path, display_root: str) -> Iterator[Tuple[Path, str]]:
+def _walk(root: Path, display_root: str, exclude: PathPatterns) -> Iterator[Tuple[Path, str]]:
     for directory, subdirectories, filenames in os.walk(root):
         here = Path(directory)
         subdirectories[:] = sorted(
             name
             for name in subdirectories
-            if not name.startswith(".") and name not in _SKIPPED_DIRECTORIES and not _is_virtualenv(here / name)
+            if not name.startswith(".") and not _is_virtualenv(here / name) and not exclude.matches(absolute(here / name))
         )
         for name in sorted(filenames):
-            if name.endswith(".py") or name.endswith(".pyi"):
+            if name.endswith(SOURCE_SUFFIXES) and not exclude.matches(absolute(here / name)):
                 file = here / name
                 relative = file.relative_to(root)
                 display = str(relative) if display_root in (".", "./") else os.path.join(display_root, str(relative))
@@ -137,6 +152,8 @@ def lint_file(path: Path, display: str, rules: RuleClasses, knowledge: apis.Know
         data = path.read_bytes()
     except OSError as error:
         return _unreadable(display, rules, f"cannot read the file: {error.strerror or error}")
+    if path.suffix == NOTEBOOK_SUFFIX:
+        return lint_notebook(data, display, rules, knowledge)
     try:
         source = decode(data)
     except UndecodableSource as error:
@@ -149,8 +166,13 @@ def lint_source(
     path: str = "<string>",
     rules: Optional[RuleClasses] = None,
     knowledge: apis.Knowledge = apis.BUILT_IN,
+    locate: Optional[LineLocator] = None,
 ) -> FileResult:
-    """Lint one file's text with ``rules`` (default: the default-enabled rules)."""
+    """Lint one file's text with ``rules`` (default: the default-enabled rules).
+
+    ``locate`` maps a line of ``source`` to (cell, line within the cell) when the
+    source is a notebook's joined code; messages then name lines as a reader sees them.
+    """
     if rules is None:
         from losslint.registry import select
 
@@ -182,7 +204,7 @@ def lint_source(
     except Exception as error:  # a bug in losslint must not stop the run
         result.errors.append(f"{path}: the value-kind analysis crashed: {type(error).__name__}: {error}")
         return result
-    context = FileContext(path, source, module, facts)
+    context = FileContext(path, source, module, facts, locate)
     walker = _RuleWalker(context, [rule(context) for rule in walking], result.errors)
     try:
         module.visit(walker)
@@ -194,13 +216,77 @@ def lint_source(
     return result
 
 
-def lint_paths(paths: Sequence[str], rules: RuleClasses, knowledge: apis.Knowledge = apis.BUILT_IN) -> Report:
-    files, missing = discover(paths)
+def lint_notebook(data: bytes, display: str, rules: RuleClasses, knowledge: apis.Knowledge = apis.BUILT_IN) -> FileResult:
+    """Lint a notebook's code cells as one module; findings carry their cell and the line within it."""
+    try:
+        text = data.decode("utf-8-sig")  # nbformat notebooks are UTF-8 JSON
+    except UnicodeDecodeError as error:
+        return _unreadable(display, rules, f"cannot decode the notebook as UTF-8: {error}")
+    try:
+        notebook = read_notebook(text)
+    except MalformedNotebook as error:
+        return _unreadable(display, rules, f"cannot read the notebook: {error}")
+    if not notebook.is_python:
+        return FileResult(display)  # an R or Julia notebook is not ours to check
+    joined = join_code_cells(notebook.cells)
+    result = lint_source(joined.source, display, rules, knowledge, locate=joined.locate)
+    result.findings = [_in_cell(finding, joined) for finding in result.findings]
+    result.findings.sort(key=lambda f: f.sort_key)
+    return result
+
+
+def _in_cell(finding: Finding, joined: JoinedCode) -> Finding:
+    """A finding on the joined source, moved to its cell and the line within the cell."""
+    cell, line = joined.locate(finding.line)
+    end_cell, end_line = joined.locate(finding.end_line)
+    end_column = finding.end_column
+    if end_cell != cell:  # a node never spans cells; keep the location well-formed if one ever does
+        end_line, end_column = line, finding.column
+    related = []
+    for note in finding.related:
+        note_cell, note_line = joined.locate(note.line)
+        related.append(replace(note, cell=note_cell, line=note_line))
+    return replace(finding, cell=cell, line=line, end_line=end_line, end_column=end_column, related=tuple(related))
+
+
+PerFileIgnores = Sequence[Tuple[PathPattern, FrozenSet[str]]]
+
+
+def lint_paths(
+    paths: Sequence[str],
+    rules: RuleClasses,
+    knowledge: apis.Knowledge = apis.BUILT_IN,
+    *,
+    exclude: Optional[PathPatterns] = None,
+    force_exclude: bool = False,
+    per_file_ignores: PerFileIgnores = (),
+    progress: Optional[Progress] = None,
+) -> Report:
+    files, missing = discover(paths, exclude, force_exclude)
     report = Report(errors=[f"{given}: no such file or directory" for given in missing])
-    for file, display in files:
-        report.results.append(lint_file(file, display, rules, knowledge))
+    for done, (file, display) in enumerate(files, start=1):
+        report.results.append(lint_file(file, display, rules_for(file, rules, per_file_ignores), knowledge))
+        if progress is not None:
+            progress(done, len(files), display)
     report.results.sort(key=lambda r: r.path)
     return report
+
+
+def rules_for(file: Path, rules: RuleClasses, per_file_ignores: PerFileIgnores = ()) -> RuleClasses:
+    """The rules that apply to one file, after the configuration's per-file ignores."""
+    ignored = _ignored_codes(file, per_file_ignores)
+    return [rule for rule in rules if rule.code not in ignored] if ignored else rules
+
+
+def _ignored_codes(file: Path, per_file_ignores: PerFileIgnores) -> FrozenSet[str]:
+    if not per_file_ignores:
+        return frozenset()
+    where = absolute(file)
+    ignored: FrozenSet[str] = frozenset()
+    for pattern, codes in per_file_ignores:
+        if pattern.matches_path_or_parent(where):
+            ignored |= codes
+    return ignored
 
 
 # ----- the batched walk
@@ -255,9 +341,10 @@ class _RuleWalker(cst.CSTVisitor):
 
     def _line(self, node: cst.CSTNode) -> str:
         try:
-            return str(self.context.position(node)[0])
+            line = self.context.line_number(node)
         except Exception:
             return "?"
+        return f"cell {line.cell}:{line.line_in_cell}" if isinstance(line, CellLine) else str(line)
 
 
 # ----- findings about the file itself

@@ -1077,7 +1077,7 @@ class _Run:
                 return None
             return replace(receiver, guarded=True) if method.rstrip("_") in apis.GUARDING_FUNCTIONS else receiver
         if role is not None:
-            framework = receiver.framework if receiver is not None else "numpy"
+            framework = receiver.framework if receiver is not None else _framework_of_method(method)
             operand = _operand(node, role, self.imports)
             return self.apply_role(node, role, operand, framework, dotted_name(func) or f"<value>.{method}")
         return self.activation_keyword(node)
@@ -1392,6 +1392,14 @@ _NOT_EXPRESSIONS = (
 def _expression_fields(node_type: type) -> Tuple[str, ...]:
     """The fields of a node type that can hold expressions (not parentheses, commas or whitespace)."""
     return tuple(f.name for f in fields(node_type) if not f.name.startswith(_NOT_EXPRESSIONS))
+
+
+_TORCH_ONLY_METHODS = frozenset({"softmax", "log_softmax", "sigmoid", "exp", "log", "log1p", "logsumexp", "clamp", "amax"})
+
+
+def _framework_of_method(method: str) -> str:
+    """NumPy arrays have no ``.softmax()``, ``.exp()`` or ``.log()``: on an unknown value those are PyTorch's."""
+    return "torch" if method in _TORCH_ONLY_METHODS else "numpy"
 
 
 def _axis_of(call: cst.Call, operand: Optional[cst.BaseExpression]) -> str:

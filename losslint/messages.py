@@ -51,15 +51,44 @@ def one_hot_hint(framework: str, labels: str, like: str) -> str:
 
 def logits_behind(rule, fact: Fact) -> str:
     """`` (`logits`, the input of the activation on line 12)`` when that input is visible."""
+    logits = activation_input(rule, fact.origin)
+    if logits is None:
+        return ""
+    return f" (`{rule.source(logits)}`, the input of the activation on line {rule.line_of(fact.origin)})"
+
+
+def activation_input(rule, call: cst.CSTNode):
+    """The logits a library softmax or sigmoid call was given, when the call shows them."""
     from losslint.apis import Role
 
-    origin = fact.origin
-    if not isinstance(origin, cst.Call) or rule.facts.role(origin) not in (Role.SOFTMAX, Role.SIGMOID):
-        return ""
-    if isinstance(origin.func, cst.Attribute) and rule.facts.imports.qualify(origin.func) is None:
-        logits = origin.func.value  # `logits.softmax(dim=1)`
-    elif origin.args and origin.args[0].keyword is None:
-        logits = origin.args[0].value
-    else:
-        return ""
-    return f" (`{rule.source(logits)}`, the input of the activation on line {rule.line_of(origin)})"
+    if not isinstance(call, cst.Call) or rule.facts.role(call) not in (Role.SOFTMAX, Role.SIGMOID):
+        return None
+    if isinstance(call.func, cst.Attribute) and rule.facts.imports.qualify(call.func) is None:
+        return call.func.value
+    if call.args and call.args[0].keyword is None and not call.args[0].star:
+        return call.args[0].value
+    return None
+
+
+def drop_activation_fix(rule, prediction: cst.BaseExpression, fact: Fact):
+    """Pass the logits to a loss that applies the activation itself.
+
+    Safe when the activation is written inside the loss call: its output exists
+    nowhere else. Unsafe when it comes through a variable: the variable may be
+    used elsewhere, and the logits' name must still hold the same value there.
+    """
+    logits = activation_input(rule, fact.origin)
+    if logits is None:
+        return None
+    text = rule.source(logits)
+    if prediction is fact.origin:
+        return rule.fix([(prediction, text)], title=f"Pass `{text}`, the logits", safe=True)
+    if not isinstance(logits, cst.Name):
+        return None
+    name = rule.source(prediction)
+    return rule.fix(
+        [(prediction, text)],
+        title=f"Pass `{text}` instead of `{name}`",
+        safe=False,
+        why_unsafe=f"`{name}` may be used elsewhere, and `{text}` must still hold the logits at this call",
+    )

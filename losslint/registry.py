@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+from dataclasses import dataclass
 from functools import lru_cache
-from typing import Dict, Iterable, List, Optional, Sequence, Type
+from typing import Dict, Iterable, List, Optional, Sequence, Set, Type
 
 from losslint.rule import Rule
 
@@ -39,24 +40,56 @@ def _matching(selector: str, codes: Iterable[str]) -> List[str]:
     return [code for code in codes if code.startswith(selector)]
 
 
+def check_selectors(selectors: Iterable[str]) -> None:
+    """Raise ``SelectionError`` for the first selector that matches no rule, naming it and the valid codes."""
+    codes = list(all_rules())
+    for selector in selectors:
+        if not selector.strip() or not _matching(selector, codes):
+            raise SelectionError(f"unknown rule code or prefix {selector.strip()!r}; valid codes: {', '.join(codes)}")
+
+
+def codes_matching(selectors: Iterable[str]) -> Set[str]:
+    """The codes a list of selectors (codes, prefixes, ``ALL``) names; unknown ones raise ``SelectionError``."""
+    selectors = list(selectors)
+    check_selectors(selectors)
+    codes = list(all_rules())
+    return {code for selector in selectors for code in _matching(selector, codes)}
+
+
+@dataclass(frozen=True)
+class SelectionLayer:
+    """One source of rule selection: the configuration file, then the command line on top of it."""
+
+    select: Optional[Sequence[str]] = None  # replaces everything chosen so far when given
+    extend_select: Sequence[str] = ()
+    ignore: Sequence[str] = ()
+
+
+def resolve(layers: Sequence[SelectionLayer]) -> List[Type[Rule]]:
+    """The rules to run: the default set, then each layer's select, extend-select and ignore in turn.
+
+    Later layers win, so ``--select LL004`` on the command line enables LL004 even
+    when the configuration file ignores it.
+    """
+    rules = all_rules()
+    for layer in layers:
+        check_selectors(list(layer.select or ()) + list(layer.extend_select) + list(layer.ignore))
+    chosen = {code for code, rule in rules.items() if rule.default_enabled}
+    for layer in layers:
+        if layer.select:
+            chosen = codes_matching(layer.select)
+        chosen |= codes_matching(layer.extend_select)
+        chosen -= codes_matching(layer.ignore)
+    return [rule for code, rule in rules.items() if code in chosen]
+
+
 def select(select: Optional[Sequence[str]] = None, ignore: Optional[Sequence[str]] = None) -> List[Type[Rule]]:
     """The rules to run: the default set (or ``select``), less ``ignore``.
 
     A selector is a code (``LL004``), a prefix (``LL00``, ``LL``) or ``ALL``; one
     that matches nothing raises ``SelectionError`` naming it and the valid codes.
     """
-    rules = all_rules()
-    codes = list(rules)
-    for selector in list(select or ()) + list(ignore or ()):
-        if not selector.strip() or not _matching(selector, codes):
-            raise SelectionError(f"unknown rule code or prefix {selector.strip()!r}; valid codes: {', '.join(codes)}")
-    if select:
-        chosen = {code for selector in select for code in _matching(selector, codes)}
-    else:
-        chosen = {code for code, rule in rules.items() if rule.default_enabled}
-    for selector in ignore or ():
-        chosen.difference_update(_matching(selector, codes))
-    return [rules[code] for code in codes if code in chosen]
+    return resolve([SelectionLayer(select=select, ignore=ignore or ())])
 
 
 def split_codes(values: Optional[Sequence[str]]) -> List[str]:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, ClassVar, Sequence, Tuple
+from typing import TYPE_CHECKING, ClassVar, Optional, Sequence, Tuple
 
 import libcst as cst
+
+from losslint.fixes import Fix
 
 if TYPE_CHECKING:  # pragma: no cover
     from losslint.context import FileContext
@@ -18,6 +20,7 @@ class Related:
     line: int
     column: int
     message: str
+    cell: Optional[int] = None  # in a notebook: the 1-based cell; line is then the line within it
 
 
 @dataclass(frozen=True)
@@ -32,10 +35,18 @@ class Finding:
     end_column: int
     fix_title: str = ""
     related: Tuple[Related, ...] = field(default_factory=tuple)
+    fix: Optional["Fix"] = None  # the edit that resolves it, when the rule can make one
+    cell: Optional[int] = None  # in a notebook: the 1-based cell (among all cells); lines are within it
 
     @property
     def sort_key(self):
-        return (self.path, self.line, self.column, self.code)
+        return (self.path, self.cell or 0, self.line, self.column, self.code)
+
+    @property
+    def location(self) -> str:
+        """``path:line:col``, or ``path:cell N:line:col`` in a notebook."""
+        cell = f"cell {self.cell}:" if self.cell is not None else ""
+        return f"{self.path}:{cell}{self.line}:{self.column}"
 
 
 class Rule:
@@ -53,6 +64,10 @@ class Rule:
     summary: ClassVar[str] = ""  # one line, for `losslint rules`
     fix_title: ClassVar[str] = ""  # what to do, short
     default_enabled: ClassVar[bool] = True
+    # "safe", "unsafe" or "mixed" when the rule can fix what it finds ("" when it cannot);
+    # FIX_NOTE says which fixes are which, for `losslint explain`.
+    fix_safety: ClassVar[str] = ""
+    FIX_NOTE: ClassVar[str] = ""
     VALID: ClassVar[Sequence[str]] = ()
     INVALID: ClassVar[Sequence[str]] = ()
 
@@ -65,11 +80,19 @@ class Rule:
         node: cst.CSTNode,
         message: str,
         related: Sequence[Tuple[cst.CSTNode, str]] = (),
+        fix: Optional["Fix"] = None,
     ) -> None:
-        self.context.add_finding(self, node, message, related)
+        self.context.add_finding(self, node, message, related, fix)
+
+    def fix(
+        self, replacements: Sequence[Tuple[cst.CSTNode, str]], title: str, safe: bool, why_unsafe: str = ""
+    ) -> Optional["Fix"]:
+        """A fix that replaces each node's source with the given text; None where it cannot be placed."""
+        return self.context.make_fix(replacements, title if safe or not why_unsafe else f"{title} (unsafe: {why_unsafe})", safe)
 
     def line_of(self, node: cst.CSTNode) -> int:
-        return self.context.position(node)[0]
+        """The node's line for a message: an int, which reads as ``3 of cell 5`` in a notebook."""
+        return self.context.line_number(node)
 
     def source(self, node: cst.CSTNode) -> str:
         return self.context.source_of(node)

@@ -6,7 +6,7 @@ import libcst as cst
 
 from losslint.apis import Expects, Family
 from losslint.kinds import Kind
-from losslint.messages import logits_behind, origin_note, provenance
+from losslint.messages import drop_activation_fix, logits_behind, origin_note, provenance
 from losslint.rule import Rule
 
 
@@ -48,6 +48,10 @@ class SoftmaxBeforeLogitsLoss(Rule):
     name = "softmax-before-logits-loss"
     summary = "Softmax output fed to a loss that expects logits (CrossEntropyLoss, from_logits=True, *_with_logits)"
     fix_title = "Pass the logits; the loss applies the softmax itself"
+    fix_safety = "mixed"
+    FIX_NOTE = (
+        "passes the softmax's input to the loss. Safe when the softmax is written inside the loss call; unsafe when it comes through a variable, which may be used elsewhere."
+    )
 
     VALID = (
         """
@@ -100,6 +104,7 @@ def loss_fn(logits, labels):
                     f"`{use.spec.name}` expects logits and applies a softmax itself, but {provenance(self, fact, a)}: "
                     f"softmax is applied twice and training stalls. Pass the logits{logits_behind(self, fact)}",
                     related=origin_note(fact, a),
+                    fix=drop_activation_fix(self, use.prediction, fact),
                 )
         compiled = self.facts.compiles.get(node)
         if compiled is not None and compiled.expects is Expects.LOGITS and compiled.spec.family is not Family.BINARY:

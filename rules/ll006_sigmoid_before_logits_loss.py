@@ -6,7 +6,7 @@ import libcst as cst
 
 from losslint.apis import Expects, Family
 from losslint.kinds import Kind
-from losslint.messages import logits_behind, origin_note, provenance
+from losslint.messages import drop_activation_fix, logits_behind, origin_note, provenance
 from losslint.rule import Rule
 
 
@@ -45,6 +45,10 @@ class SigmoidBeforeLogitsLoss(Rule):
     name = "sigmoid-before-logits-loss"
     summary = "Sigmoid output fed to a loss that expects logits (BCEWithLogitsLoss, from_logits=True)"
     fix_title = "Pass the logits; the loss applies the sigmoid itself"
+    fix_safety = "mixed"
+    FIX_NOTE = (
+        "passes the sigmoid's input to the loss. Safe when the sigmoid is written inside the loss call; unsafe when it comes through a variable, which may be used elsewhere."
+    )
 
     VALID = (
         """
@@ -92,6 +96,7 @@ def loss(labels, logits):
                     f"the loss sees sigmoid(sigmoid(z)), which never leaves (0.5, 0.73). "
                     f"Pass the logits{logits_behind(self, fact)}",
                     related=origin_note(fact, a),
+                    fix=drop_activation_fix(self, use.prediction, fact),
                 )
         compiled = self.facts.compiles.get(node)
         if compiled is not None and compiled.expects is Expects.LOGITS and compiled.spec.family is Family.BINARY:

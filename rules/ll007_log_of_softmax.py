@@ -46,6 +46,10 @@ class LogOfSoftmax(Rule):
     name = "log-of-softmax"
     summary = "log(softmax(z)) instead of log_softmax / z - logsumexp(z)"
     fix_title = "Use the library's log_softmax"
+    fix_safety = "safe"
+    FIX_NOTE = (
+        "`log(F.softmax(x, dim=1))` becomes `F.log_softmax(x, dim=1)` (also `torch`, `tf.nn`, `jax.nn` and `x.softmax(...).log()`), when the softmax is written inside the log."
+    )
 
     VALID = (
         """
@@ -97,12 +101,18 @@ def logp(x):
             return  # a hand-written softmax has no log_softmax twin: LL008 speaks for it
         origin = fact.origin
         a = self.source(operand)
+        stable = _log_softmax_spelling(self, origin)
+        fix = None
+        if operand is origin and stable is not None:
+            # `log(F.softmax(x, dim=1))` -> `F.log_softmax(x, dim=1)`: the softmax output existed only here.
+            fix = self.fix([(node, stable)], title=f"Replace with `{stable}`", safe=True)
         self.report(
             node,
             f"log of a softmax: {provenance(self, fact, a)}; a probability that underflows to 0 gives "
-            f"`log(0) = -inf` and a nan gradient. Write `{_log_softmax_spelling(self, origin)}` instead, "
+            f"`log(0) = -inf` and a nan gradient. Write `{stable or 'log_softmax(...)'}` instead, "
             f"which is exact and stable",
             related=origin_note(fact, a),
+            fix=fix,
         )
 
 
@@ -112,10 +122,10 @@ def _log_operand(node: cst.Call, rule: Rule) -> Optional[cst.BaseExpression]:
     return positional(node, 0)
 
 
-def _log_softmax_spelling(rule: Rule, softmax_call: cst.Call) -> str:
+def _log_softmax_spelling(rule: Rule, softmax_call: cst.Call) -> Optional[str]:
     """The same call with `softmax` renamed `log_softmax`: `F.log_softmax(logits, dim=1)`."""
     func = softmax_call.func
     if isinstance(func, cst.Attribute) and func.attr.value == "softmax":
         renamed = softmax_call.with_changes(func=func.with_changes(attr=cst.Name("log_softmax")))
         return rule.context.module.code_for_node(renamed)
-    return "log_softmax(...)"
+    return None

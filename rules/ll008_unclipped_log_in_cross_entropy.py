@@ -92,7 +92,16 @@ def loss(Z, onehot):
         self.report(
             node,
             f"`log({a})` in a cross-entropy with nothing keeping `{a}` away from 0: {provenance(self, fact, a)}. "
-            f"A saturated output gives `log(0)` and a nan cost; clip first, "
-            f"`{a} = np.clip({a}, eps, 1 - eps)` with `eps = 1e-12` (`clamp` in PyTorch)",
+            f"A saturated output gives `log(0)` and a nan cost; clip first, {_clip_spelling(fact.framework, a)}",
             related=origin_note(fact, a),
         )
+
+
+def _clip_spelling(framework: str, a: str) -> str:
+    if framework == "torch":
+        return f"`{a} = {a}.clamp(eps, 1 - eps)` with `eps = 1e-7`"
+    if framework in ("tensorflow", "keras"):
+        return f"`{a} = tf.clip_by_value({a}, eps, 1 - eps)` with `eps = 1e-7`"
+    if framework == "jax":
+        return f"`{a} = jnp.clip({a}, eps, 1 - eps)` with `eps = 1e-7`"
+    return f"`{a} = np.clip({a}, eps, 1 - eps)` with `eps = 1e-12`"

@@ -8,7 +8,7 @@ import libcst as cst
 
 from losslint import apis
 from losslint.kinds import Fact, Kind
-from losslint.patterns import keyword, positional
+from losslint.patterns import keyword, positional, terms
 from losslint.rule import Rule
 
 _IMPLICIT_DIM = {
@@ -144,8 +144,10 @@ head = nn.Softmax()  # LL009
             return
         if {shift_axis, sum_axis} in _SAME_FOR_MATRICES:
             return  # the same axis for the 2-D arrays these usually are
-        z = top.base or "z"
+        z = _exponent_source(self, top)
         if not sum_axis:
+            if shift_axis in ("-1", "(-1)"):
+                return  # the last axis of a 1-D vector is all of it: `e / e.sum()` is then right
             problem = f"the sum runs over every element while the max-shift of `{z}` was along axis {shift_axis}"
         elif not shift_axis:
             return  # a global max is a valid shift for any axis
@@ -157,3 +159,19 @@ head = nn.Softmax()  # LL009
             f"example. Sum over the class axis with `keepdims=True`, the same axis as the max",
             related=[(top.origin, f"`exp` of `{z}` shifted along axis {shift_axis}")],
         )
+
+
+def _exponent_source(rule: Rule, exp_fact: Fact) -> str:
+    """The values that were exponentiated, as written: ``z`` of ``np.exp(z - z.max(axis=1))``."""
+    call = exp_fact.origin
+    if isinstance(call, cst.Call):
+        if call.args:
+            inner = call.args[0].value
+        elif isinstance(call.func, cst.Attribute):
+            inner = call.func.value
+        else:
+            return exp_fact.base or "z"
+        for sign, term in terms(inner, rule.facts.role):
+            if sign > 0:
+                return rule.source(term)
+    return exp_fact.base or "z"

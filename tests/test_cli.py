@@ -50,7 +50,8 @@ def test_concise_prints_exactly_one_line_per_finding(tmp_path):
     assert result.exit_code == 1
     lines = result.output.splitlines()
     assert len(lines) >= 15
-    assert all(re.match(r"^\S+\.py:\d+:\d+: LL\d{3} \S", line) for line in lines)
+    assert all(re.match(r"^\S+(\.py|\.ipynb:cell \d+):\d+:\d+: LL\d{3} \S", line) for line in lines), lines
+    assert any(".ipynb:cell " in line for line in lines)
 
 
 def test_exit_zero_and_statistics(tmp_path):
@@ -116,3 +117,47 @@ def test_python_dash_m_runs_the_same_cli(tmp_path):
     )
     assert done.returncode == 1
     assert done.stdout.count("LL004") == 1
+
+
+def test_progress_bar_draws_on_a_terminal_for_many_files_and_erases_itself():
+    import io
+
+    from losslint.progress import ProgressBar
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    screen = Terminal()
+    bar = ProgressBar.for_stream(screen, quiet=False)
+    for done in range(1, 31):
+        bar(done, 30, f"f{done}.py")
+    assert "\r[" in screen.getvalue() and "30/30 files" in screen.getvalue()
+    bar.finish()
+    assert screen.getvalue().endswith("\r")
+    # Off with --quiet, off when not a terminal, and off for a handful of files.
+    for stream, quiet, total in ((Terminal(), True, 30), (io.StringIO(), False, 30), (Terminal(), False, 3)):
+        quiet_bar = ProgressBar.for_stream(stream, quiet=quiet)
+        for done in range(1, total + 1):
+            quiet_bar(done, total, "f.py")
+        quiet_bar.finish()
+        assert stream.getvalue() == ""
+
+
+def test_cli_reports_progress_per_file_to_the_bar(tmp_path, monkeypatch):
+    from losslint import progress
+
+    calls = []
+    monkeypatch.setattr(progress.ProgressBar, "__call__", lambda self, done, total, current: calls.append((done, total)))
+    for index in range(3):
+        (tmp_path / f"m{index}.py").write_text(STABLE)
+    assert runner.invoke(app, ["check", str(tmp_path)]).exit_code == 0
+    assert calls == [(1, 3), (2, 3), (3, 3)]
+
+
+def test_quiet_prints_findings_and_nothing_else(tmp_path):
+    (tmp_path / "ok.py").write_text(STABLE)
+    assert runner.invoke(app, ["check", "--quiet", str(tmp_path)]).output == ""
+    (tmp_path / "bad.py").write_text(UNSTABLE)
+    result = runner.invoke(app, ["check", "-q", str(tmp_path)])
+    assert result.exit_code == 1 and "LL004" in result.output

@@ -147,3 +147,51 @@ def test_select_and_ignore_choose_the_rules():
     assert [r.code for r in select(["LL0"], ["LL00"])] == ["LL010", "LL011", "LL012"]
     with pytest.raises(ValueError, match="LL999"):
         select(["LL999"])
+
+
+# ----- path patterns (exclude, per-file-ignores)
+
+
+@pytest.mark.parametrize(
+    "pattern,path,matched",
+    [
+        ("build", "build", True),
+        ("build", "src/build", True),
+        ("*_pb2.py", "pkg/model_pb2.py", True),
+        ("data/*.py", "data/x.py", True),
+        ("data/*.py", "data/sub/x.py", False),  # `*` stops at a folder
+        ("data/*.py", "src/data/x.py", False),  # anchored at the base
+        ("data/**/*.py", "data/sub/deep/x.py", True),
+        ("**/test_*.py", "a/b/test_m.py", True),
+        ("**/test_*.py", "test_m.py", True),
+        ("notebooks/", "notebooks", True),
+        ("exp[0-9].py", "exp7.py", True),
+        ("exp[!0-9].py", "exp7.py", False),
+    ],
+)
+def test_path_patterns(tmp_path, pattern, path, matched):
+    from losslint.globs import PathPattern
+
+    assert PathPattern(pattern, tmp_path).matches(tmp_path / path) is matched
+
+
+def test_a_name_pattern_matches_folders_below_its_base_only(tmp_path):
+    from losslint.globs import PathPattern
+
+    base = tmp_path / "build" / "project"
+    pattern = PathPattern("build", base)
+    assert pattern.matches_path_or_parent(base / "build" / "x.py")
+    assert not pattern.matches_path_or_parent(base / "src" / "x.py")  # the `build` above the base does not count
+
+
+def test_discover_with_excludes_and_force_exclude(tmp_path):
+    from losslint.globs import PathPatterns
+
+    write(tmp_path / "keep" / "a.py", UNSTABLE)
+    write(tmp_path / "skip" / "b.py", UNSTABLE)
+    exclude = PathPatterns.of(["skip"], tmp_path)
+    files, _ = discover([str(tmp_path)], exclude)
+    assert [os.path.relpath(f, tmp_path) for f, _ in files] == [os.path.join("keep", "a.py")]
+    explicit = str(tmp_path / "skip" / "b.py")
+    assert len(discover([explicit], exclude)[0]) == 1
+    assert discover([explicit], exclude, force_exclude=True) == ([], [])

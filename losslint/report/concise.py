@@ -1,11 +1,13 @@
-"""One line per finding, ``path:line:col: CODE message``, for editors and grep."""
+"""One line per finding, for editors and grep."""
 
 from __future__ import annotations
 
-from typing import Dict, Sequence
+from typing import Sequence
 
+from losslint.report.sources import Sources
 from losslint.rule import Finding
 
 
-def format_concise(findings: Sequence[Finding], sources: Dict[str, Sequence[str]], color: bool) -> str:
-    return "".join(f"{f.path}:{f.line}:{f.column}: {f.code} {f.message}\n" for f in findings)
+def format_concise(findings: Sequence[Finding], sources: Sources, color: bool) -> str:
+    """``path:line:col: CODE message``; in a notebook ``path:cell N:line:col: CODE message``."""
+    return "".join(f"{f.location}: {f.code} {f.message}\n" for f in findings)

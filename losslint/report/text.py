@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections import Counter
-from typing import Dict, List, Sequence
+from typing import List, Sequence
 
-from losslint.rule import Finding
+from losslint.report.sources import Sources, lines_of
+from losslint.rule import Finding, Related
 
 _BOLD, _RED, _CYAN, _DIM, _RESET = "\033[1m", "\033[31m", "\033[36m", "\033[2m", "\033[0m"
 
@@ -14,13 +15,17 @@ def _paint(text: str, style: str, color: bool) -> str:
     return f"{style}{text}{_RESET}" if color else text
 
 
-def format_text(findings: Sequence[Finding], sources: Dict[str, Sequence[str]], color: bool) -> str:
+def _note_place(note: Related) -> str:
+    return f"cell {note.cell}, line {note.line}" if note.cell is not None else f"line {note.line}"
+
+
+def format_text(findings: Sequence[Finding], sources: Sources, color: bool) -> str:
     blocks: List[str] = []
     for finding in findings:
-        where = _paint(f"{finding.path}:{finding.line}:{finding.column}:", _BOLD, color)
+        where = _paint(f"{finding.location}:", _BOLD, color)
         code = _paint(finding.code, _BOLD + _RED, color)
         lines = [f"{where} {code} {finding.message}"]
-        source = sources.get(finding.path, ())
+        source = lines_of(sources, finding)
         if 0 < finding.line <= len(source):
             text = source[finding.line - 1].rstrip("\n").expandtabs(1)
             gutter = " " * len(str(finding.line))
@@ -31,7 +36,7 @@ def format_text(findings: Sequence[Finding], sources: Dict[str, Sequence[str]], 
             caret = " " * (finding.column - 1) + "^" * width
             lines.append(_paint(f"{gutter} |", _CYAN, color) + " " + _paint(caret, _RED, color))
         for note in finding.related:
-            lines.append(_paint(f"  = note: line {note.line}: {note.message}", _DIM, color))
+            lines.append(_paint(f"  = note: {_note_place(note)}: {note.message}", _DIM, color))
         if finding.fix_title:
             lines.append(_paint(f"  = help: {finding.fix_title}", _CYAN, color))
         blocks.append("\n".join(lines))
