@@ -88,12 +88,22 @@ class FileContext:
         starts = self._line_starts()
         edits = []
         for node, text in replacements:
+            if node is None:
+                edits.append(text)  # an Edit made by `insert_before`
+                continue
             where = self._range(node)
             start = starts[where.start.line] + where.start.column
             end = starts[where.end.line] + where.end.column
             span = (where.start.line, where.start.column + 1, where.end.line, where.end.column + 1)
             edits.append(Edit(start, end, text, span))
         return Fix(tuple(edits), title, safe)
+
+    def insert_before(self, statement: cst.CSTNode, line_text: str) -> Edit:
+        """An edit that puts a new line, indented like ``statement``, right above it."""
+        where = self._range(statement)
+        offset = self._line_starts()[where.start.line]
+        text = " " * where.start.column + line_text + "\n"
+        return Edit(offset, offset, text, (where.start.line, 1, where.start.line, 1))
 
     def _line_starts(self) -> List[int]:
         if self._starts is None:

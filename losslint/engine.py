@@ -20,6 +20,7 @@ from losslint.facts import analyze
 from losslint.globs import PathPattern, PathPatterns, absolute
 from losslint.imports import ImportTable
 from losslint.notebook import JoinedCode, MalformedNotebook, join_code_cells, read_notebook
+from losslint.reduce import reduce_source
 from losslint.registry import all_rules
 from losslint.rule import Finding, Rule
 from losslint.settings import DEFAULT_EXCLUDE
@@ -167,11 +168,14 @@ def lint_source(
     rules: Optional[RuleClasses] = None,
     knowledge: apis.Knowledge = apis.BUILT_IN,
     locate: Optional[LineLocator] = None,
+    reduce: bool = True,
 ) -> FileResult:
     """Lint one file's text with ``rules`` (default: the default-enabled rules).
 
     ``locate`` maps a line of ``source`` to (cell, line within the cell) when the
     source is a notebook's joined code; messages then name lines as a reader sees them.
+    ``reduce`` lets the parser skip top-level statements that cannot take part in a
+    finding (``losslint/reduce.py``); it never changes the findings.
     """
     if rules is None:
         from losslint.registry import select
@@ -179,11 +183,13 @@ def lint_source(
         rules = select()
     result = FileResult(path)
     walking = [r for r in rules if _has_visitors(r)]
-    if not walking or not _trigger(knowledge).search(source):
+    trigger = _trigger(knowledge)
+    if not walking or not trigger.search(source):
         # No rule can find anything without a softmax, sigmoid or exp in the text: skip the parse.
         return result
+    parsed_text = (reduce_source(source, trigger) if reduce else None) or source
     try:
-        module = cst.parse_module(source)
+        module = cst.parse_module(parsed_text)
     except cst.ParserSyntaxError as error:
         if _wants(rules, PARSE_ERROR):
             result.findings.append(_parse_error(path, source, error))

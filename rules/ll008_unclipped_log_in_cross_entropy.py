@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 import libcst as cst
 
+from losslint.apis import Role
 from losslint.kinds import PROBABILITY_KINDS
+from losslint.patterns import code, one_minus
 from losslint.messages import origin_note, provenance
 from losslint.rule import Rule
 
@@ -47,6 +51,11 @@ class UnclippedLogInCrossEntropy(Rule):
     summary = "log(A) of unclipped probabilities in a hand-written cross-entropy (off by default)"
     fix_title = "Clip the probabilities to [eps, 1 - eps] before the log"
     default_enabled = False
+    fix_safety = "unsafe"
+    FIX_NOTE = (
+        "clips the probabilities inside the log to [eps, 1 - eps] with a named `eps`, defined above the "
+        "statement unless the function already has one; unsafe because it changes the loss near 0 and 1."
+    )
 
     VALID = (
         """
@@ -79,6 +88,23 @@ def loss(Z, onehot):
 """,
     )
 
+    def __init__(self, context) -> None:
+        super().__init__(context)
+        self._statements: list = []
+        self._functions: list = []
+
+    def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> None:
+        self._statements.append(node)
+
+    def leave_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> None:
+        self._statements.pop()
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self._functions.append(node)
+
+    def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self._functions.pop()
+
     def visit_Call(self, node: cst.Call) -> None:
         probabilities = self.facts.cross_entropy_logs.get(node)
         if probabilities is None:
@@ -94,7 +120,70 @@ def loss(Z, onehot):
             f"`log({a})` in a cross-entropy with nothing keeping `{a}` away from 0: {provenance(self, fact, a)}. "
             f"A saturated output gives `log(0)` and a nan cost; clip first, {_clip_spelling(fact.framework, a)}",
             related=origin_note(fact, a),
+            fix=self._clip_fix(probabilities, fact.framework),
         )
+
+    def _clip_fix(self, probabilities: cst.BaseExpression, framework: str):
+        """Clip inside the log with a named ``eps``, defined above the statement unless the function has one."""
+        if not self._statements:
+            return None
+        clipped = _clipped(self, probabilities, framework)
+        if clipped is None:
+            return None
+        edits = [(probabilities, clipped)]
+        # The binary term's `log(1 - A)` needs the same clip, or a saturated A still gives log(0).
+        complements = _ComplementLogs(self, probabilities)
+        self._statements[-1].visit(complements)
+        edits.extend((term, clipped) for term in complements.found)
+        scope = self._functions[-1] if self._functions else self.context.module
+        if not re.search(r"\beps\b", self.context.module.code_for_node(scope)):
+            value = "1e-12" if framework == "numpy" else "1e-7"
+            insertion = self.context.insert_before(self._statements[-1], f"eps = {value}  # keeps log() away from 0")
+            edits.append((None, insertion))
+        return self.fix(
+            edits,
+            title=f"Clip `{self.source(probabilities)}` to [eps, 1 - eps] inside the log",
+            safe=False,
+            why_unsafe="it changes the loss wherever a probability was within eps of 0 or 1",
+        )
+
+
+class _ComplementLogs(cst.CSTVisitor):
+    """The ``A`` inside every ``log(1 - A)`` of a statement."""
+
+    def __init__(self, rule: Rule, probabilities: cst.BaseExpression) -> None:
+        self.rule = rule
+        self.wanted = code(probabilities)
+        self.found: list = []
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if self.rule.facts.role(node) is not Role.LOG:
+            return
+        operand = node.args[0].value if node.args else None
+        if operand is None and isinstance(node.func, cst.Attribute):
+            operand = node.func.value
+        if operand is None:
+            return
+        for term in one_minus(operand, self.rule.facts.role):
+            if code(term) == self.wanted:
+                self.found.append(term)
+
+
+def _clipped(rule: Rule, probabilities: cst.BaseExpression, framework: str):
+    a = rule.source(probabilities)
+    aliases = {qualified: local for local, qualified in rule.facts.imports.aliases.items()}
+    if framework == "torch":
+        if not isinstance(probabilities, (cst.Name, cst.Attribute, cst.Subscript, cst.Call)):
+            a = f"({a})"
+        return f"{a}.clamp(eps, 1 - eps)"
+    if framework in ("tensorflow", "keras"):
+        tf = aliases.get("tensorflow")
+        return f"{tf}.clip_by_value({a}, eps, 1 - eps)" if tf else None
+    if framework == "jax":
+        jnp = aliases.get("jax.numpy")
+        return f"{jnp}.clip({a}, eps, 1 - eps)" if jnp else None
+    np = aliases.get("numpy")
+    return f"{np}.clip({a}, eps, 1 - eps)" if np else None
 
 
 def _clip_spelling(framework: str, a: str) -> str:

@@ -32,14 +32,27 @@ def test_safe_fixes_match_the_golden_output(tmp_path, source):
     target, result = _fixed_copy(tmp_path, source)
     expected = source.with_name(source.name.replace(".in.py", ".out.py")).read_text()
     assert target.read_text() == expected
-    assert result.applied >= 1
+    assert (result.applied >= 1) == (expected != source.read_text())
+
+
+@pytest.mark.parametrize(
+    "source", [p for p in INPUTS if p.with_name(p.name.replace(".in.py", ".unsafe.out.py")).exists()], ids=lambda p: p.name
+)
+def test_unsafe_fixes_match_the_golden_output(tmp_path, source):
+    target = tmp_path / source.name.replace(".in.py", ".py")
+    target.write_bytes(source.read_bytes())
+    result = fix_file(target, target.name, select(["ALL"]), unsafe=True)
+    assert result.error is None and result.applied >= 1
+    assert target.read_text() == source.with_name(source.name.replace(".in.py", ".unsafe.out.py")).read_text()
 
 
 @pytest.mark.parametrize("source", INPUTS, ids=lambda p: p.name)
 def test_fixing_twice_changes_nothing_the_second_time(tmp_path, source):
-    target, _ = _fixed_copy(tmp_path, source, unsafe=True)
+    target = tmp_path / source.name.replace(".in.py", ".py")
+    target.write_bytes(source.read_bytes())
+    fix_file(target, target.name, select(["ALL"]), unsafe=True)
     once = target.read_bytes()
-    again = fix_file(target, target.name, select(), unsafe=True)
+    again = fix_file(target, target.name, select(["ALL"]), unsafe=True)
     assert again.applied == 0 and again.diff == ""
     assert target.read_bytes() == once
 

@@ -123,7 +123,10 @@ def test_hook_honours_the_config_excludes_for_files_pre_commit_names(hook_run):
 
 def test_hook_definition_matches_the_documented_one():
     yaml = pytest.importorskip("yaml")  # comes with pre-commit
-    (hook,) = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())
+    hook, fixing = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())
+    assert fixing["id"] == "losslint-fix"
+    assert fixing["entry"].split() == ["losslint", "check", "--force-exclude", "--fix"]
+    assert fixing["types_or"] == ["python", "jupyter"] and fixing["language"] == "python"
     assert hook["id"] == "losslint"
     assert hook["language"] == "python"
     assert hook["types_or"] == ["python", "jupyter"]
