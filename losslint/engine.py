@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import io
 import os
+import stat
 import re
 import tokenize
 from dataclasses import dataclass, field, replace
@@ -27,6 +28,7 @@ from losslint.settings import DEFAULT_EXCLUDE
 from losslint.suppressions import suppressed
 
 PARSE_ERROR = "LL900"
+MAX_FILE_BYTES = 8 << 20
 UNREADABLE_FILE = "LL901"
 
 SOURCE_SUFFIXES = (".py", ".pyi", ".ipynb")
@@ -150,6 +152,14 @@ RuleClasses = Sequence[Type[Rule]]
 
 def lint_file(path: Path, display: str, rules: RuleClasses, knowledge: apis.Knowledge = apis.BUILT_IN) -> FileResult:
     try:
+        status = os.stat(path)
+        if not stat.S_ISREG(status.st_mode):
+            # A FIFO or a device named `x.py` would block the read forever.
+            return _unreadable(display, rules, "not a regular file, so it was not read")
+        if status.st_size > MAX_FILE_BYTES:
+            # Parsing costs memory in proportion to size; files this large are generated, not written.
+            limit = MAX_FILE_BYTES // (1 << 20)
+            return _unreadable(display, rules, f"larger than {limit} MB, so it was not checked (generated code?)")
         data = path.read_bytes()
     except OSError as error:
         return _unreadable(display, rules, f"cannot read the file: {error.strerror or error}")
@@ -187,7 +197,25 @@ def lint_source(
     if not walking or not trigger.search(source):
         # No rule can find anything without a softmax, sigmoid or exp in the text: skip the parse.
         return result
-    parsed_text = (reduce_source(source, trigger) if reduce else None) or source
+    try:
+        # CPython's parser first: it rejects invalid or pathologically nested code in C, quickly,
+        # where LibCST can take minutes or overflow its stack.
+        tree = ast.parse(source)
+    except SyntaxError as error:
+        if _wants(rules, PARSE_ERROR):
+            line, column = error.lineno or 1, max(1, error.offset or 1)
+            message = f"the file is not valid Python, so it was not checked: {error.msg}"
+            result.findings.append(_file_finding(PARSE_ERROR, path, message, line, column))
+        return result
+    except (ValueError, RecursionError, MemoryError) as error:
+        if _wants(rules, PARSE_ERROR):
+            if isinstance(error, ValueError):
+                message = "the file is not valid Python, so it was not checked: it contains a null byte"
+            else:
+                message = "the file is nested too deeply for the parser, so it was not checked"
+            result.findings.append(_file_finding(PARSE_ERROR, path, message, 1, 1))
+        return result
+    parsed_text = (reduce_source(source, trigger, tree) if reduce else None) or source
     try:
         module = cst.parse_module(parsed_text)
     except cst.ParserSyntaxError as error:

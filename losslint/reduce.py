@@ -21,16 +21,17 @@ from typing import Dict, List, Optional, Pattern, Set, Tuple
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
-def reduce_source(source: str, trigger: Pattern[str]) -> Optional[str]:
+def reduce_source(source: str, trigger: Pattern[str], tree: Optional[ast.Module] = None) -> Optional[str]:
     """The source with irrelevant top-level statements blanked, or None when nothing would be saved.
 
-    None also when ``ast`` cannot parse the file: LibCST then parses it whole and
-    reports the syntax error with its own position.
+    ``tree`` is ``ast.parse(source)`` when the caller has it. None also when
+    ``ast`` cannot parse the file: LibCST then parses it whole and reports the error.
     """
-    try:
-        tree = ast.parse(source)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return None
+    if tree is None:
+        try:
+            tree = ast.parse(source)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return None
     lines = source.splitlines(keepends=True)
     statements = _statement_spans(tree, len(lines))
     if len(statements) < 2 or any(start <= end for (_, end), (start, _) in zip(statements, statements[1:])):

@@ -1,0 +1,126 @@
+"""Inputs that must never crash, hang or stop a run: each ends as linted, LL900 or LL901."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from losslint import engine
+from losslint.engine import lint_paths
+from losslint.registry import select
+
+STABLE = b"import numpy as np\ndef f(z):\n    e = np.exp(z)\n    return e / e.sum()\n"
+
+
+def codes(report):
+    return [(os.path.basename(f.path), f.code) for f in report.findings]
+
+
+@pytest.mark.parametrize(
+    "name,data,expected",
+    [
+        ("syntax.py", b"import numpy as np\ndef softmax(z)\n    return np.exp(z)\n", "LL900"),
+        ("null.py", b"import numpy as np\nx = np.exp(1)\x00\n", "LL900"),
+        ("utf8.py", b"import numpy as np\ns = '\xff'\nnp.exp(1)\n", "LL901"),
+        ("cookie.py", b"# -*- coding: klingon -*-\nimport numpy as np\nnp.exp(1)\n", "LL901"),
+        ("bom.py", b"\xef\xbb\xbf" + STABLE, "LL004"),
+        ("crlf.py", STABLE.replace(b"\n", b"\r\n"), "LL004"),
+        ("cr.py", STABLE.replace(b"\n", b"\r"), "LL004"),
+        ("tabs.py", STABLE.replace(b"    ", b"\t"), "LL004"),
+        ("empty.py", b"", None),
+        ("parens1000.py", b"import numpy as np\nx = " + b"(" * 1000 + b"np.exp(1)" + b")" * 1000 + b"\n", "LL900"),
+        ("parens100k.py", b"import numpy as np\nx = " + b"(" * 100000 + b"np.exp(1)" + b")" * 100000 + b"\n", "LL900"),
+        ("ops100k.py", b"import numpy as np\nx = np.exp(1)" + b" + 1" * 100000 + b"\n", "LL900"),
+    ],
+)
+def test_named_inputs(tmp_path, name, data, expected):
+    (tmp_path / name).write_bytes(data)
+    report = lint_paths([str(tmp_path)], select())
+    assert report.internal_errors == []
+    assert codes(report) == ([(name, expected)] if expected else [])
+
+
+def test_findings_keep_their_lines_with_any_line_ending(tmp_path):
+    for name, data in (("lf.py", STABLE), ("crlf.py", STABLE.replace(b"\n", b"\r\n")), ("cr.py", STABLE.replace(b"\n", b"\r"))):
+        (tmp_path / name).write_bytes(data)
+    report = lint_paths([str(tmp_path)], select())
+    assert sorted((os.path.basename(f.path), f.line, f.column) for f in report.findings) == [
+        ("cr.py", 4, 12),
+        ("crlf.py", 4, 12),
+        ("lf.py", 4, 12),
+    ]
+
+
+def test_large_generated_file_is_reported_not_parsed(tmp_path, monkeypatch):
+    big = tmp_path / "generated.py"
+    with big.open("wb") as stream:
+        stream.write(b"import numpy as np\nnp.exp(1)\n")
+        stream.truncate(20 << 20)  # 20 MB, sparse: cheap to make, and no parser ever sees it
+    report = lint_paths([str(big)], select())
+    assert codes(report) == [("generated.py", "LL901")]
+    assert "larger than" in report.findings[0].message
+
+
+def test_directory_named_like_a_module_is_walked_not_read(tmp_path):
+    (tmp_path / "x.py").mkdir()
+    (tmp_path / "x.py" / "inner.py").write_bytes(STABLE)
+    report = lint_paths([str(tmp_path)], select())
+    assert codes(report) == [("inner.py", "LL004")]
+
+
+def test_symlink_loop_and_missing_paths_are_clear_errors(tmp_path):
+    (tmp_path / "loop").symlink_to(tmp_path / "loop")
+    (tmp_path / "ok.py").write_bytes(STABLE)
+    report = lint_paths([str(tmp_path / "loop"), str(tmp_path / "gone.py"), str(tmp_path / "ok.py")], select())
+    assert len(report.errors) == 2 and all("no such file" in e for e in report.errors)
+    assert codes(report) == [("ok.py", "LL004")]
+    walked = lint_paths([str(tmp_path)], select())  # os.walk does not follow the link
+    assert codes(walked) == [("ok.py", "LL004")]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this platform")
+def test_fifo_named_like_a_module_does_not_hang(tmp_path):
+    os.mkfifo(tmp_path / "pipe.py")
+    done = subprocess.run(
+        [sys.executable, "-m", "losslint", "check", "--format", "concise", str(tmp_path), str(tmp_path / "pipe.py")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 1
+    assert "LL901 not a regular file" in done.stdout
+
+
+@pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0, reason="root reads files without read permission")
+def test_file_without_read_permission(tmp_path):
+    path = tmp_path / "secret.py"
+    path.write_bytes(STABLE)
+    path.chmod(0)
+    report = lint_paths([str(path)], select())
+    assert codes(report) == [("secret.py", "LL901")]
+
+
+def test_file_that_vanishes_between_discovery_and_reading(tmp_path, monkeypatch):
+    (tmp_path / "a.py").write_bytes(STABLE)
+    (tmp_path / "b.py").write_bytes(STABLE)
+    real_discover = engine.discover
+
+    def discover_then_delete(*args, **kwargs):
+        found = real_discover(*args, **kwargs)
+        (tmp_path / "a.py").unlink()
+        return found
+
+    monkeypatch.setattr(engine, "discover", discover_then_delete)
+    report = lint_paths([str(tmp_path)], select())
+    assert codes(report) == [("a.py", "LL901"), ("b.py", "LL004")]
+
+
+def test_linting_never_writes_into_the_tree(tmp_path):
+    (tmp_path / "m.py").write_bytes(STABLE)
+    before = sorted(p.name for p in tmp_path.rglob("*"))
+    lint_paths([str(tmp_path)], select(["ALL"]))
+    assert sorted(p.name for p in tmp_path.rglob("*")) == before
