@@ -9,6 +9,8 @@ from typing import Annotated, List, Optional
 import typer
 
 from losslint import __version__
+from losslint.cache import ResultCache
+from losslint.cache import clean as clean_cache
 from losslint.config import ConfigError, discover_config
 from losslint.engine import discover, lint_paths
 from losslint.fixer import fix_files
@@ -23,7 +25,7 @@ app = typer.Typer(
     help="Finds loss-function and gradient mistakes that make neural networks train badly without an error.",
 )
 
-EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
 def _print_version(value: bool) -> None:
@@ -102,6 +104,13 @@ def check(
     unsafe_fixes: Annotated[
         bool, typer.Option("--unsafe-fixes", help="With --fix or --diff, also apply fixes marked unsafe.")
     ] = False,
+    jobs: Annotated[
+        Optional[int],
+        typer.Option("--jobs", "-j", min=1, help="Processes to lint with (default: one per core; small runs use one)."),
+    ] = None,
+    no_cache: Annotated[
+        bool, typer.Option("--no-cache", help="Lint every file afresh; neither read nor write .losslint_cache/.")
+    ] = False,
 ) -> None:
     """Check files and notebooks for loss, activation and gradient mismatches."""
     if output_format not in FORMATS:
@@ -114,11 +123,21 @@ def check(
         exclude=split_codes(exclude) if exclude is not None else None,
         extend_exclude=split_codes(extend_exclude),
         force_exclude=force_exclude,
+        no_cache=no_cache,
     )
     try:
         settings = build_settings(discover_config(targets, config_file), overrides)
     except (ConfigError, SelectionError) as error:
         _usage_error(str(error))
+    try:
+        _check(targets, settings, output_format, exit_zero, statistics, quiet, fix, diff, unsafe_fixes, jobs)
+    except KeyboardInterrupt:
+        # Ctrl-C: one line instead of a traceback per worker; 130 is the shell's code for SIGINT.
+        typer.echo("losslint: interrupted", err=True)
+        raise typer.Exit(EXIT_INTERRUPTED)
+
+
+def _check(targets, settings, output_format, exit_zero, statistics, quiet, fix, diff, unsafe_fixes, jobs) -> None:
     if fix or diff:
         _apply_fixes(targets, settings, unsafe_fixes, write=not diff, quiet=quiet)
     progress = ProgressBar.for_stream(sys.stderr, quiet)
@@ -130,6 +149,8 @@ def check(
         force_exclude=settings.force_exclude,
         per_file_ignores=settings.per_file_ignores,
         progress=progress,
+        jobs=jobs,
+        cache=ResultCache(settings.cache_dir, settings.knowledge) if settings.cache_dir is not None else None,
     )
     progress.finish()
     findings = report.findings
@@ -189,6 +210,21 @@ def explain(code: Annotated[str, typer.Argument(help="A rule code such as LL002,
             typer.echo(f"\n## Fix\n{fixes}")
             return
     _usage_error(f"unknown rule {code!r}; valid codes: {', '.join(all_rules())}")
+
+
+@app.command()
+def clean(
+    config_file: Annotated[
+        Optional[str], typer.Option("--config", help="The configuration whose cache-dir to clean.")
+    ] = None,
+) -> None:
+    """Remove the cache folder (.losslint_cache/, or the configuration's cache-dir)."""
+    try:
+        folder = build_settings(discover_config(["."], config_file), Overrides()).cache_dir
+        removed = clean_cache(folder)
+    except (ConfigError, SelectionError, ValueError) as error:
+        _usage_error(str(error))
+    typer.echo(f"Removed {folder}" if removed else f"No cache at {folder}")
 
 
 @app.command()

@@ -28,7 +28,7 @@ PYPROJECT = "pyproject.toml"
 
 CODE_LIST_KEYS = ("select", "extend-select", "ignore")
 PATTERN_LIST_KEYS = ("exclude", "extend-exclude")
-KEYS = CODE_LIST_KEYS + PATTERN_LIST_KEYS + ("per-file-ignores", "apis")
+KEYS = CODE_LIST_KEYS + PATTERN_LIST_KEYS + ("per-file-ignores", "apis", "cache-dir")
 
 # [tool.losslint.apis]: the user's own functions, by qualified name, per role.
 API_KEYS = ("softmax", "sigmoid", "one_hot", "categorical_loss", "binary_loss")
@@ -53,6 +53,7 @@ class Config:
     extend_exclude: List[str] = field(default_factory=list)
     per_file_ignores: Dict[str, List[str]] = field(default_factory=dict)
     apis: Dict[str, List[str]] = field(default_factory=dict)
+    cache_dir: Optional[Path] = None  # relative to the file's folder; default .losslint_cache beside it
 
 
 def find_config(start: Path) -> Optional[Path]:
@@ -158,7 +159,18 @@ def parse_table(table: Mapping[str, Any], where: str, path: Optional[Path] = Non
         extend_exclude=values.get("extend-exclude", []),
         per_file_ignores=per_file_ignores,
         apis=_apis(table.get("apis", {}), f"{where}: `apis`"),
+        cache_dir=_cache_dir(table.get("cache-dir"), path, where),
     )
+
+
+def _cache_dir(value, path: Optional[Path], where: str) -> Optional[Path]:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(f"{where}: `cache-dir` must be a folder path (a string)")
+    folder = Path(value).expanduser()
+    base = absolute(path.parent) if path is not None else absolute(os.getcwd())
+    return folder if folder.is_absolute() else base / folder
 
 
 def _unknown(what: str, name: str, where: str, valid: Sequence[str]) -> str:

@@ -5,9 +5,11 @@ from __future__ import annotations
 import ast
 import io
 import os
+import signal
 import stat
 import re
 import tokenize
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
@@ -21,6 +23,7 @@ from losslint.facts import analyze
 from losslint.globs import PathPattern, PathPatterns, absolute
 from losslint.imports import ImportTable
 from losslint.notebook import JoinedCode, MalformedNotebook, join_code_cells, read_notebook
+from losslint.cache import ResultCache
 from losslint.reduce import reduce_source
 from losslint.registry import all_rules
 from losslint.rule import Finding, Rule
@@ -150,7 +153,13 @@ def decode(data: bytes) -> str:
 RuleClasses = Sequence[Type[Rule]]
 
 
-def lint_file(path: Path, display: str, rules: RuleClasses, knowledge: apis.Knowledge = apis.BUILT_IN) -> FileResult:
+def lint_file(
+    path: Path,
+    display: str,
+    rules: RuleClasses,
+    knowledge: apis.Knowledge = apis.BUILT_IN,
+    cache: Optional[ResultCache] = None,
+) -> FileResult:
     try:
         status = os.stat(path)
         if not stat.S_ISREG(status.st_mode):
@@ -163,6 +172,18 @@ def lint_file(path: Path, display: str, rules: RuleClasses, knowledge: apis.Know
         data = path.read_bytes()
     except OSError as error:
         return _unreadable(display, rules, f"cannot read the file: {error.strerror or error}")
+    key = cache.key(data, display, [rule.code for rule in rules]) if cache is not None else None
+    if key is not None:
+        cached = cache.get(key)
+        if isinstance(cached, FileResult):
+            return cached
+    result = _lint_data(path, data, display, rules, knowledge)
+    if key is not None and not result.errors:
+        cache.put(key, result)  # a crash is never remembered: the next run tries again
+    return result
+
+
+def _lint_data(path: Path, data: bytes, display: str, rules: RuleClasses, knowledge: apis.Knowledge) -> FileResult:
     if path.suffix == NOTEBOOK_SUFFIX:
         return lint_notebook(data, display, rules, knowledge)
     try:
@@ -295,15 +316,69 @@ def lint_paths(
     force_exclude: bool = False,
     per_file_ignores: PerFileIgnores = (),
     progress: Optional[Progress] = None,
+    jobs: Optional[int] = 1,
+    cache: Optional[ResultCache] = None,
 ) -> Report:
+    """Lint every file under ``paths``; ``jobs`` processes (None: one per core) share the files.
+
+    Results come back in a stable order whatever the number of processes.
+    """
     files, missing = discover(paths, exclude, force_exclude)
     report = Report(errors=[f"{given}: no such file or directory" for given in missing])
-    for done, (file, display) in enumerate(files, start=1):
-        report.results.append(lint_file(file, display, rules_for(file, rules, per_file_ignores), knowledge))
-        if progress is not None:
-            progress(done, len(files), display)
+    tasks = [(file, display, tuple(r.code for r in rules_for(file, rules, per_file_ignores))) for file, display in files]
+    workers = min(jobs or os.cpu_count() or 1, max(1, len(tasks) // _FILES_PER_WORKER))
+    if workers <= 1:
+        results = (_lint_task(task, knowledge, cache) for task in tasks)
+        for done, result in enumerate(results, start=1):
+            report.results.append(result)
+            if progress is not None:
+                progress(done, len(tasks), result.path)
+    else:
+        report.results.extend(_lint_in_processes(tasks, knowledge, workers, progress, cache))
     report.results.sort(key=lambda r: r.path)
     return report
+
+
+# A worker is only worth starting for this many files: a small run stays in one process.
+_FILES_PER_WORKER = 16
+
+
+def _lint_task(task, knowledge: apis.Knowledge, cache: Optional[ResultCache] = None) -> FileResult:
+    file, display, codes = task
+    chosen = all_rules()
+    return lint_file(file, display, [chosen[code] for code in codes], knowledge, cache)
+
+
+_WORKER_STATE: Tuple[apis.Knowledge, Optional[ResultCache]] = (apis.BUILT_IN, None)
+
+
+def _start_worker(knowledge: apis.Knowledge, cache: Optional[ResultCache]) -> None:
+    global _WORKER_STATE
+    # Ctrl-C is the parent's to handle: workers ignore it, so it does not print a traceback per process.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _WORKER_STATE = (knowledge, cache)
+
+
+def _lint_in_worker(task) -> FileResult:
+    return _lint_task(task, *_WORKER_STATE)
+
+
+def _lint_in_processes(
+    tasks, knowledge: apis.Knowledge, workers: int, progress: Optional[Progress], cache: Optional[ResultCache]
+) -> List[FileResult]:
+    results: List[FileResult] = []
+    executor = ProcessPoolExecutor(max_workers=workers, initializer=_start_worker, initargs=(knowledge, cache))
+    try:
+        chunk = max(1, min(32, len(tasks) // (workers * 8)))
+        for done, result in enumerate(executor.map(_lint_in_worker, tasks, chunksize=chunk), start=1):
+            results.append(result)
+            if progress is not None:
+                progress(done, len(tasks), result.path)
+    except BaseException:
+        executor.shutdown(wait=False, cancel_futures=True)
+        raise
+    executor.shutdown()
+    return results
 
 
 def rules_for(file: Path, rules: RuleClasses, per_file_ignores: PerFileIgnores = ()) -> RuleClasses:

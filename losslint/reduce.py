@@ -39,11 +39,7 @@ def reduce_source(source: str, trigger: Pattern[str], tree: Optional[ast.Module]
     texts = ["".join(lines[start - 1 : end]) for start, end in statements]
     defined = [_defined_names(node) for node in tree.body]
     used = [set(_IDENTIFIER.findall(text)) for text in texts]
-    keep = {
-        index
-        for index, (node, text) in enumerate(zip(tree.body, texts))
-        if isinstance(node, (ast.Import, ast.ImportFrom)) or trigger.search(text)
-    }
+    keep = {index for index, (node, text) in enumerate(zip(tree.body, texts)) if _imports(node) or trigger.search(text)}
     if len(keep) == len(statements):
         return None
     _close_over_names(keep, defined, used)
@@ -54,6 +50,15 @@ def reduce_source(source: str, trigger: Pattern[str], tree: Optional[ast.Module]
         start, end = statements[index]
         kept_lines.update(range(start, end + 1))
     return "".join(line if number in kept_lines else _blank(line) for number, line in enumerate(lines, start=1))
+
+
+def _imports(node: ast.stmt) -> bool:
+    """An import, or a block holding one: `if is_torch_available(): import torch` binds names too."""
+    if isinstance(node, (ast.Import, ast.ImportFrom)):
+        return True
+    if isinstance(node, (ast.If, ast.Try, ast.With, ast.For, ast.While)):
+        return any(isinstance(inner, (ast.Import, ast.ImportFrom)) for inner in ast.walk(node))
+    return False
 
 
 def _statement_spans(tree: ast.Module, line_count: int) -> List[Tuple[int, int]]:

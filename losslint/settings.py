@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Dict, FrozenSet, List, Mapping, Optional, Sequence, Tuple, Type
 
 from losslint import apis
+from losslint.cache import DEFAULT_DIRECTORY
 from losslint.config import Config
 from losslint.globs import PathPattern, PathPatterns, absolute
 from losslint.registry import SelectionLayer, codes_matching, resolve
@@ -36,6 +37,7 @@ class Overrides:
     exclude: Optional[Sequence[str]] = None
     extend_exclude: Sequence[str] = ()
     force_exclude: bool = False
+    no_cache: bool = False
 
 
 @dataclass
@@ -45,6 +47,7 @@ class Settings:
     exclude: PathPatterns = field(default_factory=PathPatterns)
     force_exclude: bool = False
     per_file_ignores: List[Tuple[PathPattern, FrozenSet[str]]] = field(default_factory=list)
+    cache_dir: Optional[Path] = None  # None: no cache
 
 
 def build_settings(config: Config, overrides: Overrides = Overrides(), cwd: Optional[Path] = None) -> Settings:
@@ -74,6 +77,7 @@ def build_settings(config: Config, overrides: Overrides = Overrides(), cwd: Opti
         exclude=exclude,
         force_exclude=overrides.force_exclude,
         per_file_ignores=per_file,
+        cache_dir=None if overrides.no_cache else (config.cache_dir or config.root / DEFAULT_DIRECTORY),
     )
 
 

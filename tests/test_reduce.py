@@ -66,3 +66,15 @@ def test_reduction_keeps_line_numbers_and_links_by_name():
 
 def test_files_ast_cannot_read_are_parsed_whole():
     assert reduce_source("def f(:\n    pass\nx = softmax(y)\n", _trigger()) is None
+
+
+def test_imports_inside_top_level_blocks_are_kept():
+    source = (
+        "from utils import is_torch_available\n"
+        "if is_torch_available():\n"
+        "    import torch\n"
+        "\n"
+        "def scores(out_logits):\n"
+        "    return torch.nn.functional.softmax(out_logits)[:, :, :-1]\n"
+    )
+    assert [f[:2] for f in _findings(source, True)] == [("LL009", 6)] == [f[:2] for f in _findings(source, False)]

@@ -124,3 +124,34 @@ def test_linting_never_writes_into_the_tree(tmp_path):
     before = sorted(p.name for p in tmp_path.rglob("*"))
     lint_paths([str(tmp_path)], select(["ALL"]))
     assert sorted(p.name for p in tmp_path.rglob("*")) == before
+
+
+def test_parallel_run_gives_the_same_findings_in_the_same_order(tmp_path):
+    for index in range(40):
+        body = STABLE if index % 3 == 0 else b"import numpy as np\ndef f(z):\n    return np.exp(z - z.max())\n"
+        (tmp_path / f"m{index:02d}.py").write_bytes(body)
+    serial = lint_paths([str(tmp_path)], select(), jobs=1)
+    parallel = lint_paths([str(tmp_path)], select(), jobs=2)
+    assert [r.path for r in parallel.results] == [r.path for r in serial.results]
+    assert parallel.findings == serial.findings and len(serial.findings) == 14
+
+
+@pytest.mark.skipif(not hasattr(os, "killpg"), reason="needs POSIX signals")
+def test_ctrl_c_stops_a_parallel_run_with_130_and_no_traceback_wall(tmp_path):
+    import signal
+    import time
+
+    for index in range(1000):  # minutes of work: the signal always lands mid-run
+        (tmp_path / f"m{index:04d}.py").write_bytes(STABLE * 60)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "losslint", "check", "--jobs", "2", "--format", "concise", str(tmp_path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    time.sleep(2)
+    os.killpg(process.pid, signal.SIGINT)  # as a terminal delivers Ctrl-C: to the whole process group
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130
+    assert stderr.decode().count("Traceback") == 0
+    assert "interrupted" in stderr.decode()
