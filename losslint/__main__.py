@@ -1,3 +1,3 @@
-from losslint.cli import main
+from losslint.entry import main
 
 main()

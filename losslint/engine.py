@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import ast
 import io
+import sys
+from contextlib import contextmanager
+import multiprocessing
 import os
 import signal
 import stat
 import re
 import tokenize
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
@@ -252,19 +254,20 @@ def lint_source(
     if not walking:
         return result
     try:
-        facts = analyze(module, ImportTable.from_module(module), knowledge)
+        with _deep_recursion():
+            facts = analyze(module, ImportTable.from_module(module), knowledge)
     except RecursionError:
-        result.errors.append(f"{path}: the value-kind analysis gave up: the code is nested too deeply")
-        return result
+        return _too_deep(result, rules, path)
     except Exception as error:  # a bug in losslint must not stop the run
         result.errors.append(f"{path}: the value-kind analysis crashed: {type(error).__name__}: {error}")
         return result
     context = FileContext(path, source, module, facts, locate)
     walker = _RuleWalker(context, [rule(context) for rule in walking], result.errors)
     try:
-        module.visit(walker)
+        with _deep_recursion():
+            module.visit(walker)
     except RecursionError:
-        result.errors.append(f"{path}: the rules gave up: the code is nested too deeply")
+        return _too_deep(result, rules, path)
     lines = source.splitlines()
     result.findings.extend(f for f in context.findings if not suppressed(f, lines))
     result.findings.sort(key=lambda f: f.sort_key)
@@ -367,17 +370,20 @@ def _lint_in_processes(
     tasks, knowledge: apis.Knowledge, workers: int, progress: Optional[Progress], cache: Optional[ResultCache]
 ) -> List[FileResult]:
     results: List[FileResult] = []
-    executor = ProcessPoolExecutor(max_workers=workers, initializer=_start_worker, initargs=(knowledge, cache))
+    chunk = max(1, min(32, len(tasks) // (workers * 8)))
+    pool = multiprocessing.Pool(workers, initializer=_start_worker, initargs=(knowledge, cache))
     try:
-        chunk = max(1, min(32, len(tasks) // (workers * 8)))
-        for done, result in enumerate(executor.map(_lint_in_worker, tasks, chunksize=chunk), start=1):
+        for done, result in enumerate(pool.imap(_lint_in_worker, tasks, chunksize=chunk), start=1):
             results.append(result)
             if progress is not None:
                 progress(done, len(tasks), result.path)
+        pool.close()
     except BaseException:
-        executor.shutdown(wait=False, cancel_futures=True)
+        # Ctrl-C or a failure: stop the workers now rather than wait for their queued files.
+        pool.terminate()
         raise
-    executor.shutdown()
+    finally:
+        pool.join()
     return results
 
 
@@ -457,6 +463,25 @@ class _RuleWalker(cst.CSTVisitor):
 
 
 # ----- findings about the file itself
+
+
+@contextmanager
+def _deep_recursion(limit: int = 20000):
+    """Room for the tree walks on deeply nested code that CPython itself accepted."""
+    previous = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(previous, limit))
+    try:
+        yield
+    finally:
+        sys.setrecursionlimit(previous)
+
+
+def _too_deep(result: FileResult, rules: RuleClasses, path: str) -> FileResult:
+    result.findings = []
+    if _wants(rules, PARSE_ERROR):
+        message = "the file is nested too deeply to analyse, so it was not checked"
+        result.findings.append(_file_finding(PARSE_ERROR, path, message, 1, 1))
+    return result
 
 
 def _first_line(text: str) -> str:

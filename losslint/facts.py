@@ -1351,7 +1351,15 @@ class _Run:
             self.analysis.facts.compiles[node] = CompileUse(node, model, spec, expects, loss)
 
 
+def _no_fact(run: _Run, node: cst.BaseExpression) -> None:
+    """Strings hold no arrays; long implicit concatenations are deeply nested and need no walk."""
+    return None
+
+
 _EXPRESSION_HANDLERS = {
+    cst.SimpleString: _no_fact,
+    cst.ConcatenatedString: _no_fact,
+    cst.FormattedString: _no_fact,
     cst.Name: _Run.name,
     cst.Attribute: _Run.attribute,
     cst.Call: _Run.call,

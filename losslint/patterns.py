@@ -22,7 +22,10 @@ def code(node: cst.CSTNode) -> str:
 
 def number(node: cst.BaseExpression) -> Optional[float]:
     if isinstance(node, (cst.Integer, cst.Float)):
-        return float(node.evaluated_value)
+        try:
+            return float(node.evaluated_value)
+        except (OverflowError, ValueError):
+            return None  # a literal too large for a float is no 1, 2 or axis the rules look for
     if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Minus):
         inner = number(node.expression)
         return None if inner is None else -inner

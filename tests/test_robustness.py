@@ -35,6 +35,10 @@ def codes(report):
         ("parens1000.py", b"import numpy as np\nx = " + b"(" * 1000 + b"np.exp(1)" + b")" * 1000 + b"\n", "LL900"),
         ("parens100k.py", b"import numpy as np\nx = " + b"(" * 100000 + b"np.exp(1)" + b")" * 100000 + b"\n", "LL900"),
         ("ops100k.py", b"import numpy as np\nx = np.exp(1)" + b" + 1" * 100000 + b"\n", "LL900"),
+        # pydoc_data/topics.py: one statement of thousands of implicitly joined strings.
+        ("strings.py", b"import numpy as np\nnp.exp(0)\ntext = (" + b"'a'\n" * 5000 + b")\n", None),
+        # sympy's tests: an integer literal too large for a float inside an arithmetic shape.
+        ("huge.py", b"import numpy as np\nA = np.exp(z)\ny = -(" + b"9" * 400 + b" / A - (1 - y) / (1 - A))\n", None),
     ],
 )
 def test_named_inputs(tmp_path, name, data, expected):
