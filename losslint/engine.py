@@ -377,13 +377,16 @@ def _lint_in_processes(
             results.append(result)
             if progress is not None:
                 progress(done, len(tasks), result.path)
-        pool.close()
     except BaseException:
-        # Ctrl-C or a failure: stop the workers now rather than wait for their queued files.
+        # Ctrl-C or a failure: kill the workers outright; waiting for them, or for the queue
+        # threads that feed them, is what makes an interrupted pool hang.
+        for worker in list(getattr(pool, "_pool", ())):
+            if worker.is_alive():
+                worker.kill()
         pool.terminate()
         raise
-    finally:
-        pool.join()
+    pool.close()
+    pool.join()
     return results
 
 

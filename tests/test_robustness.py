@@ -140,7 +140,7 @@ def test_parallel_run_gives_the_same_findings_in_the_same_order(tmp_path):
     assert parallel.findings == serial.findings and len(serial.findings) == 14
 
 
-@pytest.mark.skipif(not hasattr(os, "killpg"), reason="needs POSIX signals")
+@pytest.mark.skipif(not hasattr(os, "killpg") or not Path("/proc/self/task").exists(), reason="needs POSIX signals and /proc")
 def test_ctrl_c_stops_a_parallel_run_with_130_and_no_traceback_wall(tmp_path):
     import signal
     import time
@@ -153,9 +153,22 @@ def test_ctrl_c_stops_a_parallel_run_with_130_and_no_traceback_wall(tmp_path):
         stderr=subprocess.PIPE,
         start_new_session=True,
     )
-    time.sleep(2)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and len(_children(process.pid)) < 2:
+        time.sleep(0.05)  # wait for the worker processes: the signal must land mid-run
+    time.sleep(0.5)
     os.killpg(process.pid, signal.SIGINT)  # as a terminal delivers Ctrl-C: to the whole process group
-    _, stderr = process.communicate(timeout=60)
+    _, stderr = process.communicate(timeout=120)
     assert process.returncode == 130
     assert stderr.decode().count("Traceback") == 0
     assert "interrupted" in stderr.decode()
+
+
+def _children(pid: int):
+    found = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            found.extend((task / "children").read_text().split())
+        except OSError:
+            pass
+    return found
