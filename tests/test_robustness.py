@@ -152,6 +152,9 @@ def test_ctrl_c_stops_a_parallel_run_with_130_and_no_traceback_wall(tmp_path):
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         start_new_session=True,
+        # A test runner started in the background inherits SIGINT ignored, and so would the
+        # child; a terminal's foreground job never has it ignored, so restore the default.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and len(_children(process.pid)) < 2:
