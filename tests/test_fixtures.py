@@ -23,7 +23,7 @@ NOTEBOOKS = sorted(FIXTURES.glob("*.ipynb"))
 def expected_notebook_findings(path: Path):
     """``{(cell, line, code)}`` from the expectation comments in a notebook's code cells."""
     expected = set()
-    for cell in read_notebook(path.read_text(encoding="utf-8")).code_cells:
+    for cell in read_notebook(path.read_text(encoding="utf-8", errors="replace")).code_cells:
         expected.update((cell.number, line, code) for line, code in expected_findings(cell.source))
     return expected
 
@@ -34,7 +34,7 @@ def test_fixtures_exist():
 
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
 def test_fixture_findings_match_expectation_comments(path):
-    source = path.read_text(encoding="utf-8")
+    source = path.read_text(encoding="utf-8", errors="replace")
     result = lint_file(path, str(path), select(["ALL"]))
     assert result.errors == []
     expected = expected_findings(source)
@@ -44,7 +44,7 @@ def test_fixture_findings_match_expectation_comments(path):
 
 
 def _files_marking(code):
-    return {path.name for path in FILES if any(c == code for _, c in expected_findings(path.read_text(encoding="utf-8")))}
+    return {path.name for path in FILES if any(c == code for _, c in expected_findings(path.read_text(encoding="utf-8", errors="replace")))}
 
 
 NUMPY_FILES = ("numpy", "cs231n", "sigmoid", "production")
