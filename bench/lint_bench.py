@@ -513,7 +513,7 @@ def fixit_sample(tier: Tier, max_files: int) -> Tuple[List[str], float, str]:
     sample = tier.files[::stride]
     sample_bytes = sum(tier.sizes[f] for f in sample)
     scale = tier.size / sample_bytes
-    note = (f"measured on every {stride}th file ({len(sample)} of {len(tier.files)}, "
+    note = (f"measured on 1 file in {stride} of the sorted list ({len(sample)} of {len(tier.files)}, "
             f"{sample_bytes / 1e6:.1f} of {tier.size / 1e6:.1f} MB), times scaled x{scale:.2f} by bytes; "
             f"memory as measured on the sample")
     return sample, scale, note
