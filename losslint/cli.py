@@ -9,15 +9,9 @@ from typing import Annotated, List, Optional
 import typer
 
 from losslint import __version__
-from losslint.cache import ResultCache
-from losslint.cache import clean as clean_cache
-from losslint.config import ConfigError, discover_config
-from losslint.engine import discover, lint_paths
-from losslint.fixer import fix_files
-from losslint.progress import ProgressBar
-from losslint.registry import SelectionError, all_rules, split_codes
-from losslint.report import FORMATS, NEEDS_SOURCES, format_statistics, read_sources
-from losslint.settings import Overrides, build_settings
+
+# The commands import the engine, the rules and LibCST themselves: `losslint run` on a
+# program whose modules are all in the cache then starts without loading any of them.
 
 app = typer.Typer(
     add_completion=False,
@@ -113,6 +107,11 @@ def check(
     ] = False,
 ) -> None:
     """Check files and notebooks for loss, activation and gradient mismatches."""
+    from losslint.config import ConfigError, discover_config
+    from losslint.registry import SelectionError, split_codes
+    from losslint.report import FORMATS
+    from losslint.settings import Overrides, build_settings
+
     if output_format not in FORMATS:
         _usage_error(f"unknown format {output_format!r}; choose one of: {', '.join(FORMATS)}")
     targets = paths or ["."]
@@ -138,6 +137,11 @@ def check(
 
 
 def _check(targets, settings, output_format, exit_zero, statistics, quiet, fix, diff, unsafe_fixes, jobs) -> None:
+    from losslint.cache import ResultCache
+    from losslint.engine import lint_paths
+    from losslint.progress import ProgressBar
+    from losslint.report import FORMATS, NEEDS_SOURCES, format_statistics, read_sources
+
     if fix or diff:
         _apply_fixes(targets, settings, unsafe_fixes, write=not diff, quiet=quiet)
     progress = ProgressBar.for_stream(sys.stderr, quiet)
@@ -169,6 +173,9 @@ def _check(targets, settings, output_format, exit_zero, statistics, quiet, fix, 
 
 def _apply_fixes(targets: List[str], settings, unsafe: bool, write: bool, quiet: bool) -> None:
     """--fix writes and returns so the remaining findings are reported; --diff prints and exits."""
+    from losslint.engine import discover
+    from losslint.fixer import fix_files
+
     files, _ = discover(targets, settings.exclude, settings.force_exclude)
     outcomes = fix_files(files, settings.rules, settings.knowledge, unsafe, write, settings.per_file_ignores)
     failures = [o.error for o in outcomes if o.error]
@@ -190,6 +197,8 @@ def _apply_fixes(targets: List[str], settings, unsafe: bool, write: bool, quiet:
 @app.command("rules")
 def list_rules() -> None:
     """List every rule: code, name, whether it is on by default, and what it catches."""
+    from losslint.registry import all_rules
+
     rules = all_rules().values()
     width = max(len(rule.name) for rule in rules)
     typer.echo(f"{'code':<6}  {'name':<{width}}  {'default':<7}  {'fix':<6}  summary")
@@ -201,6 +210,8 @@ def list_rules() -> None:
 @app.command()
 def explain(code: Annotated[str, typer.Argument(help="A rule code such as LL002, or its name.")]) -> None:
     """Print a rule's documentation: what it does, why, an example, and what to write instead."""
+    from losslint.registry import all_rules
+
     wanted = code.strip()
     for rule in all_rules().values():
         if wanted.upper() == rule.code or wanted == rule.name:
@@ -219,12 +230,60 @@ def clean(
     ] = None,
 ) -> None:
     """Remove the cache folder (.losslint_cache/, or the configuration's cache-dir)."""
+    from losslint.cache import clean as clean_cache
+    from losslint.config import ConfigError, discover_config
+    from losslint.registry import SelectionError
+    from losslint.settings import Overrides, build_settings
+
     try:
         folder = build_settings(discover_config(["."], config_file), Overrides()).cache_dir
         removed = clean_cache(folder)
     except (ConfigError, SelectionError, ValueError) as error:
         _usage_error(str(error))
     typer.echo(f"Removed {folder}" if removed else f"No cache at {folder}")
+
+
+@app.command(
+    context_settings={"allow_extra_args": True, "ignore_unknown_options": True, "allow_interspersed_args": False},
+    options_metavar="[OPTIONS] SCRIPT|-m MODULE [ARGS]...",
+)
+def run(
+    context: typer.Context,
+    module: Annotated[
+        bool, typer.Option("-m", "--module", help="Run a module as `python -m` does: the first argument is its name.")
+    ] = False,
+    warn: Annotated[
+        bool, typer.Option("--warn", help="Do not stop at the first failed check: let the program finish, then summarise.")
+    ] = False,
+    output_format: Annotated[
+        str, typer.Option("--format", help="Summary format: text or json.", metavar="FORMAT")
+    ] = "text",
+    output: Annotated[
+        Optional[str], typer.Option("--output", "-o", help="Write the summary to this file instead of stderr.")
+    ] = None,
+    list_sites: Annotated[
+        bool, typer.Option("--list-sites", help="Print the sites that would be checked, and run nothing.")
+    ] = False,
+    include: Annotated[
+        Optional[List[str]],
+        typer.Option("--include", help="Also instrument modules under this path (even in site-packages)."),
+    ] = None,
+    no_cache: Annotated[
+        bool, typer.Option("--no-cache", help="Instrument every module afresh; neither read nor write .losslint_cache/.")
+    ] = False,
+) -> None:
+    """Run a Python program with run-time checks where its losses and gradients meet their inputs."""
+    from losslint.instrument.commands import list_sites_command, run_command
+
+    if output_format not in ("text", "json"):
+        _usage_error(f"unknown format {output_format!r}; choose text or json")
+    arguments = list(context.args)
+    if not arguments and not (list_sites and module):
+        _usage_error("name a script to run, or -m MODULE")
+    target, rest = (arguments[0], arguments[1:]) if arguments else ("", [])
+    if list_sites:
+        raise typer.Exit(list_sites_command(target, module, include or [], output_format))
+    raise typer.Exit(run_command(target, rest, module, warn, output_format, output, include or [], not no_cache))
 
 
 @app.command()

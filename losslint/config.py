@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Sequence
 
 from losslint.globs import absolute
-from losslint.registry import SelectionError, check_selectors
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -184,6 +183,9 @@ def _strings(value: Any, where: str) -> List[str]:
 
 
 def _codes(value: Any, where: str) -> List[str]:
+    # Imported here: the registry loads every rule, and with them LibCST, which `losslint run` avoids when it can.
+    from losslint.registry import SelectionError, check_selectors
+
     codes = [code.strip() for code in _strings(value, where)]
     try:
         check_selectors(codes)

@@ -64,6 +64,7 @@ __all__ = [
     "enable",
     "gradcheck",
     "guard",
+    "instrument",
     "is_enabled",
     "one_hot",
 ]
@@ -84,3 +85,25 @@ for _public in (
 ):
     _public.__module__ = __name__
 del _public
+
+
+def instrument(paths=None, *, warn: bool = False, include=()):
+    """Check, at run time, every loss and gradient site of the modules imported from now on.
+
+    The modules under ``paths`` (default: the project around the current
+    folder) are compiled with the checks ``losslint run`` inserts: at each
+    place the static analysis sees probabilities meet labels or a loss, the
+    operands are checked and passed on unchanged.  A failed check raises
+    :class:`LossCheckError` starting with ``file:line: LLnnn``; with
+    ``warn=True`` failures are collected instead (``.probe.failures()``).
+    Modules imported before the call are not instrumented.
+
+    Returns the instrumentation; ``.uninstall()`` stops it for later imports.
+    Needs LibCST (installed with losslint); the checks themselves need only NumPy.
+    """
+    from pathlib import Path
+
+    from losslint.instrument.session import start
+
+    roots = [Path(p) for p in ([paths] if isinstance(paths, (str, Path)) else paths or [])]
+    return start(roots or None, warn=warn, include=[Path(p) for p in include], start_at=Path.cwd())
