@@ -131,6 +131,16 @@ def test_list_sites_prints_the_sites_and_runs_nothing(tmp_path):
     assert lines[-1] == "3 sites in 2 files (3 files read)"
 
 
+def test_list_sites_for_a_module_lists_the_project_around_the_current_folder(tmp_path):
+    folder = copy_fixture("bce_gradient_on_softmax", tmp_path)
+    result = losslint_run("-m", "--list-sites", cwd=folder)
+    line = line_of(folder / "train.py", "dAL = -(np.divide(Y, AL)")
+    assert result.returncode == 0 and result.stdout.splitlines() == [
+        f"train.py:{line}:11: LL001 BCE derivative `-(np.divide(Y, AL) - np.divide(1 - Y, 1 - AL))` (labels Y, probabilities AL)",
+        "1 site in 1 file (2 files read)",
+    ]
+
+
 def test_argv_name_exit_code_and_errors_are_python_s(tmp_path):
     (tmp_path / "prog.py").write_text(
         "import sys\nprint(__name__, sys.argv)\nif '--boom' in sys.argv:\n    raise ValueError('boom')\nsys.exit(3)\n"

@@ -30,8 +30,11 @@ class Failure:
     detail: str
     count: int = 1
 
+    def headline(self) -> str:
+        return f"{self.site.location}: {self.code} {_summary(self.code)}"
+
     def message(self) -> str:
-        return f"{self.site.location}: {self.code} {_summary(self.code)}\n  at `{self.site.text}`\n{self.detail}"
+        return f"{self.headline()}\n  at `{self.site.text}`\n{self.detail}"
 
 
 @dataclass

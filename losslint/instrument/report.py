@@ -46,8 +46,9 @@ def summary_text(session: "Instrumentation") -> str:
         lines = [f"losslint run: {_count(failed_sites, 'site')} failed ({scope})", ""]
         for failure in sorted(failures, key=lambda f: (f.site.path, f.site.line, f.site.column)):
             record = next(r for r in probe.records.values() if r.info is failure.site)
-            lines.append(f"{failure.message().splitlines()[0]}  [failed {failure.count} of {record.calls} times]")
-            lines += ["  " + line for line in failure.message().splitlines()[1:]]
+            lines.append(f"{failure.headline()}  [failed {failure.count} of {record.calls} times]")
+            lines.append(f"  at `{failure.site.text}`")
+            lines += ["  " + line for line in failure.detail.splitlines()]
             lines.append("")
     if probe.internal_errors:
         lines.append(f"losslint run: {_count(probe.internal_errors, 'check')} could not run on their values and were skipped")
