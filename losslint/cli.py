@@ -245,45 +245,14 @@ def clean(
 
 @app.command(
     context_settings={"allow_extra_args": True, "ignore_unknown_options": True, "allow_interspersed_args": False},
+    add_help_option=False,
     options_metavar="[OPTIONS] SCRIPT|-m MODULE [ARGS]...",
 )
-def run(
-    context: typer.Context,
-    module: Annotated[
-        bool, typer.Option("-m", "--module", help="Run a module as `python -m` does: the first argument is its name.")
-    ] = False,
-    warn: Annotated[
-        bool, typer.Option("--warn", help="Do not stop at the first failed check: let the program finish, then summarise.")
-    ] = False,
-    output_format: Annotated[
-        str, typer.Option("--format", help="Summary format: text or json.", metavar="FORMAT")
-    ] = "text",
-    output: Annotated[
-        Optional[str], typer.Option("--output", "-o", help="Write the summary to this file instead of stderr.")
-    ] = None,
-    list_sites: Annotated[
-        bool, typer.Option("--list-sites", help="Print the sites that would be checked, and run nothing.")
-    ] = False,
-    include: Annotated[
-        Optional[List[str]],
-        typer.Option("--include", help="Also instrument modules under this path (even in site-packages)."),
-    ] = None,
-    no_cache: Annotated[
-        bool, typer.Option("--no-cache", help="Instrument every module afresh; neither read nor write .losslint_cache/.")
-    ] = False,
-) -> None:
-    """Run a Python program with run-time checks where its losses and gradients meet their inputs."""
-    from losslint.instrument.commands import list_sites_command, run_command
+def run(context: typer.Context) -> None:
+    """Run a Python program with run-time checks where its losses and gradients meet their inputs (see losslint run --help)."""
+    from losslint.instrument.arguments import main as run_main
 
-    if output_format not in ("text", "json"):
-        _usage_error(f"unknown format {output_format!r}; choose text or json")
-    arguments = list(context.args)
-    if not arguments and not (list_sites and module):
-        _usage_error("name a script to run, or -m MODULE")
-    target, rest = (arguments[0], arguments[1:]) if arguments else ("", [])
-    if list_sites:
-        raise typer.Exit(list_sites_command(target, module, include or [], output_format))
-    raise typer.Exit(run_command(target, rest, module, warn, output_format, output, include or [], not no_cache))
+    raise typer.Exit(run_main(list(context.args)))
 
 
 @app.command()

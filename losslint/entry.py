@@ -5,6 +5,11 @@ import sys
 
 def main() -> None:
     try:
+        if sys.argv[1:2] == ["run"]:
+            # Straight to `losslint run`: a checked program should not wait for the whole CLI to load.
+            from losslint.instrument.arguments import main as run_program
+
+            sys.exit(run_program(sys.argv[2:]))
         from losslint.cli import main as run
 
         run()

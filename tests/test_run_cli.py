@@ -309,3 +309,16 @@ def test_instrument_api_checks_modules_imported_after_it(tmp_path, monkeypatch):
     with pytest.raises(runtime.LossCheckError, match=r"^later_module.py:9: LL002 "):
         later_module.output_gradient(np.zeros((3, 4)), np.array([[0, 1, 2, 1]]))
     assert later_module.output_gradient(np.zeros((3, 2)), np.eye(3)[:, :2]).shape == (3, 2)
+
+
+def test_the_typer_app_forwards_run_to_the_same_parser(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from losslint.cli import app
+
+    folder = copy_fixture("bce_gradient_on_softmax", tmp_path)
+    monkeypatch.chdir(folder)
+    listed = CliRunner().invoke(app, ["run", "--list-sites", "train.py"])
+    assert listed.exit_code == 0 and "LL001 BCE derivative" in listed.output
+    assert CliRunner().invoke(app, ["run"]).exit_code == 2
+    assert "--list-sites" in CliRunner().invoke(app, ["run", "--help"]).output
