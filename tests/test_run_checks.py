@@ -209,3 +209,31 @@ def test_a_check_that_cannot_run_never_breaks_the_program(monkeypatch):
     probe.tap("s", 0, A)
     assert probe.tap("s", 1, INDICES) is INDICES
     assert probe.internal_errors == 1
+
+
+def test_torch_tensors_are_judged_with_torch_and_left_untouched():
+    torch = pytest.importorskip("torch")
+    logits = torch.randn(8, 4, requires_grad=True)
+    probabilities = torch.softmax(logits, dim=1)
+    target = torch.randint(0, 4, (8,))
+    cross_entropy = loss_site("cross_entropy", "logits")
+    assert verdict(cross_entropy, probabilities, target) == "LL005"
+    assert verdict(cross_entropy, logits, target) is None
+    assert probabilities.grad_fn is not None and logits.grad is None
+
+
+def test_jax_arrays_are_judged_and_tracers_are_not():
+    jax = pytest.importorskip("jax")
+    jnp = jax.numpy
+    rows = jax.nn.softmax(jnp.asarray(RNG.standard_normal((8, 4))), axis=-1)
+    optax_loss = loss_site("softmax_cross_entropy", "logits", labels="one_hot", framework="jax")
+    assert verdict(optax_loss, rows, jnp.eye(4)[jnp.arange(8) % 4]) == "LL005"
+    judged = []
+
+    @jax.jit
+    def inside(p):
+        judged.append(verdict(optax_loss, p, jnp.eye(4)[jnp.arange(8) % 4]))
+        return p.sum()
+
+    inside(rows)
+    assert judged == [None]  # abstract values: shapes only, no value check
