@@ -65,10 +65,10 @@ def _execute(request: RunRequest, session: Instrumentation) -> int:
     except SystemExit as done:
         return _exit_code(done.code)
     except KeyboardInterrupt:
-        _print_exception(*sys.exc_info(), hook_before)
+        _print_exception(*sys.exc_info(), hook_before, session.instrumenter.files)
         return 130
     except BaseException:  # noqa: BLE001 - the program's own error, reported as python reports it
-        _print_exception(*sys.exc_info(), hook_before)
+        _print_exception(*sys.exc_info(), hook_before, session.instrumenter.files)
         return 1
     return 0
 
@@ -99,7 +99,7 @@ def _exit_code(code) -> int:
     return 1
 
 
-def _print_exception(kind, error, tb, hook_before) -> None:
+def _print_exception(kind, error, tb, hook_before, instrumented_files) -> None:
     """The traceback python would print: the program's frames, without the runner's or the checks'."""
     while tb is not None and tb.tb_frame.f_code.co_filename.startswith(_INSTRUMENT_PACKAGE):
         tb = tb.tb_next
@@ -112,8 +112,8 @@ def _print_exception(kind, error, tb, hook_before) -> None:
         return
     report = traceback.TracebackException(kind, error, tb)
     for frame in report.stack:
-        # Columns index the instrumented line, which is longer than the one printed: no carets.
-        if hasattr(frame, "colno"):
+        # Columns index the instrumented line, which is longer than the one printed: no carets there.
+        if frame.filename in instrumented_files and hasattr(frame, "colno"):
             frame.colno = frame.end_colno = None
     sys.stderr.write("".join(report.format()))
 
