@@ -31,6 +31,7 @@ from losslint.registry import all_rules
 from losslint.rule import Finding, Rule
 from losslint.settings import DEFAULT_EXCLUDE
 from losslint.suppressions import suppressed
+from losslint.walk import Walker
 
 PARSE_ERROR = "LL900"
 MAX_FILE_BYTES = 8 << 20
@@ -265,7 +266,7 @@ def lint_source(
     walker = _RuleWalker(context, [rule(context) for rule in walking], result.errors)
     try:
         with _deep_recursion():
-            module.visit(walker)
+            walker.walk(module)
     except RecursionError:
         return _too_deep(result, rules, path)
     lines = source.splitlines()
@@ -418,31 +419,28 @@ def _wants(rules: RuleClasses, code: str) -> bool:
     return any(rule.code == code for rule in rules)
 
 
-class _RuleWalker(cst.CSTVisitor):
+class _RuleWalker:
     """Calls every rule's ``visit_<Node>``/``leave_<Node>`` in one walk of the tree."""
 
     def __init__(self, context: FileContext, rules: List[Rule], errors: List[str]) -> None:
-        super().__init__()
         self.context = context
         self.errors = errors
-        self.visitors: Dict[str, List[Tuple[Rule, Callable]]] = {}
-        self.leavers: Dict[str, List[Tuple[Rule, Callable]]] = {}
         self.crashed: set = set()
+        enter: Dict[str, List[Callable]] = {}
+        leave: Dict[str, List[Callable]] = {}
         for rule in rules:
             for name in dir(rule):
                 if name.startswith("visit_"):
-                    self.visitors.setdefault(name[6:], []).append((rule, getattr(rule, name)))
+                    enter.setdefault(name[6:], []).append(self._guarded(rule, getattr(rule, name)))
                 elif name.startswith("leave_"):
-                    self.leavers.setdefault(name[6:], []).append((rule, getattr(rule, name)))
+                    leave.setdefault(name[6:], []).append(self._guarded(rule, getattr(rule, name)))
+        self._walker = Walker(enter, leave)
 
-    def on_visit(self, node: cst.CSTNode) -> bool:
-        for rule, method in self.visitors.get(type(node).__name__, ()):
-            self._call(rule, method, node)
-        return True
+    def walk(self, module: cst.Module) -> None:
+        self._walker.walk(module)
 
-    def on_leave(self, original_node: cst.CSTNode) -> None:
-        for rule, method in self.leavers.get(type(original_node).__name__, ()):
-            self._call(rule, method, original_node)
+    def _guarded(self, rule: Rule, method: Callable) -> Callable[[cst.CSTNode], None]:
+        return lambda node: self._call(rule, method, node)
 
     def _call(self, rule: Rule, method: Callable, node: cst.CSTNode) -> None:
         if rule.code in self.crashed:
