@@ -360,7 +360,38 @@ def _start_worker(knowledge: apis.Knowledge, cache: Optional[ResultCache]) -> No
     global _WORKER_STATE
     # Ctrl-C is the parent's to handle: workers ignore it, so it does not print a traceback per process.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # The parent's SIGTERM handler is inherited; the parent ends workers with SIGTERM, which must simply kill them.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _WORKER_STATE = (knowledge, cache)
+
+
+class Terminated(SystemExit):
+    """SIGTERM reached the parent of a parallel run: exit with 143, as a process killed by it would."""
+
+    def __init__(self) -> None:
+        super().__init__(128 + signal.SIGTERM)
+
+
+@contextmanager
+def _sigterm_raises() -> Iterator[None]:
+    """Turn SIGTERM into ``Terminated`` while workers run, so the parent can end them before it exits.
+
+    Left to its default action, SIGTERM would kill the parent at once and leave the workers running.
+    """
+
+    def stop(signum, frame) -> None:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second SIGTERM must not interrupt the clean-up
+        raise Terminated()
+
+    try:
+        previous = signal.signal(signal.SIGTERM, stop)
+    except ValueError:  # not the main thread, where Python cannot handle signals: keep the default
+        previous = None
+    try:
+        yield
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 def _lint_in_worker(task) -> FileResult:
@@ -372,22 +403,23 @@ def _lint_in_processes(
 ) -> List[FileResult]:
     results: List[FileResult] = []
     chunk = max(1, min(32, len(tasks) // (workers * 8)))
-    pool = multiprocessing.Pool(workers, initializer=_start_worker, initargs=(knowledge, cache))
-    try:
-        for done, result in enumerate(pool.imap(_lint_in_worker, tasks, chunksize=chunk), start=1):
-            results.append(result)
-            if progress is not None:
-                progress(done, len(tasks), result.path)
-    except BaseException:
-        # Ctrl-C or a failure: kill the workers outright; waiting for them, or for the queue
-        # threads that feed them, is what makes an interrupted pool hang.
-        for worker in list(getattr(pool, "_pool", ())):
-            if worker.is_alive():
-                worker.kill()
-        pool.terminate()
-        raise
-    pool.close()
-    pool.join()
+    with _sigterm_raises():
+        pool = multiprocessing.Pool(workers, initializer=_start_worker, initargs=(knowledge, cache))
+        try:
+            for done, result in enumerate(pool.imap(_lint_in_worker, tasks, chunksize=chunk), start=1):
+                results.append(result)
+                if progress is not None:
+                    progress(done, len(tasks), result.path)
+        except BaseException:
+            # Ctrl-C, SIGTERM or a failure: kill the workers outright; waiting for them, or for
+            # the queue threads that feed them, is what makes an interrupted pool hang.
+            for worker in list(getattr(pool, "_pool", ())):
+                if worker.is_alive():
+                    worker.kill()
+            pool.terminate()
+            raise
+        pool.close()
+        pool.join()
     return results
 
 
