@@ -469,7 +469,12 @@ class _RuleWalker:
         self._walker = Walker(enter, leave)
 
     def walk(self, module: cst.Module) -> None:
-        self._walker.walk(module)
+        try:
+            self._walker.walk(module)
+        finally:
+            # The handlers refer back to this walker: drop them, so the tree is freed when the
+            # file is done instead of waiting for the cycle collector.
+            self._walker = None
 
     def _guarded(self, rule: Rule, method: Callable) -> Callable[[cst.CSTNode], None]:
         return lambda node: self._call(rule, method, node)

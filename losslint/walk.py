@@ -25,6 +25,24 @@ _ORDERS: Dict[type, Optional[Tuple[str, ...]]] = {}
 
 # Whitespace and operator nodes hold only other whitespace: never worth entering unless handled.
 _INERT_MODULES = ("libcst._nodes.whitespace", "libcst._nodes.op")
+# Names, literals and brackets hold only brackets and whitespace.
+_LEAVES = frozenset(
+    {
+        "Name",
+        "Integer",
+        "Float",
+        "Imaginary",
+        "SimpleString",
+        "Ellipsis",
+        "LeftParen",
+        "RightParen",
+        "LeftSquareBracket",
+        "RightSquareBracket",
+        "LeftCurlyBrace",
+        "RightCurlyBrace",
+        "Asynchronous",
+    }
+)
 
 
 def child_fields(node_type: Type[cst.CSTNode]) -> Optional[Tuple[str, ...]]:
@@ -73,6 +91,31 @@ def _inert_names() -> FrozenSet[str]:
     )
 
 
+# Fields that, on every node type that has them, hold whitespace, brackets or operators only.
+_INERT_FIELDS = frozenset(
+    {
+        "lpar",
+        "rpar",
+        "leading_lines",
+        "lines_after_decorators",
+        "header",
+        "footer",
+        "trailing_whitespace",
+        "comma",
+        "semicolon",
+        "operator",
+        "equal",
+        "colon",
+        "dot",
+        "asynchronous",
+    }
+)
+
+
+def _holds_only_inert(field: str) -> bool:
+    return field in _INERT_FIELDS or field.startswith("whitespace")
+
+
 def children(node: cst.CSTNode) -> Sequence[cst.CSTNode]:
     """``node.children`` without rebuilding ``node``."""
     fields = child_fields(type(node))
@@ -95,14 +138,17 @@ class Walker:
         self.enter = enter
         self.leave = leave
         self._plans: Dict[type, Tuple[Optional[Tuple[str, ...]], Sequence[Handler], Sequence[Handler]]] = {}
-        self._skip_inert = not (_inert_names() & (set(enter) | set(leave)))
+        self._skip_inert = not ((_inert_names() | _LEAVES) & (set(enter) | set(leave)))
 
     def _plan(self, node_type: type):
         name = node_type.__name__
         enter, leave = tuple(self.enter.get(name, ())), tuple(self.leave.get(name, ()))
         fields = child_fields(node_type)
-        if self._skip_inert and node_type.__module__ in _INERT_MODULES:
-            fields = ()
+        if self._skip_inert and fields is not None:
+            if node_type.__module__ in _INERT_MODULES or name in _LEAVES:
+                fields = ()
+            else:
+                fields = tuple(field for field in fields if not _holds_only_inert(field))
         plan = (fields, enter, leave)
         self._plans[node_type] = plan
         return plan

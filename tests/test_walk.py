@@ -75,3 +75,32 @@ def test_handlers_see_only_their_node_types_and_whitespace_is_skipped():
     seen = []
     Walker({"Call": [lambda n: seen.append(cst.Module([]).code_for_node(n.func))]}, {}).walk(module)
     assert seen == ["f", "g", "h"]
+
+
+@pytest.mark.parametrize("path", SAMPLES, ids=lambda p: p.name)
+def test_skipping_whitespace_and_leaves_loses_no_handled_node(path):
+    module = _parse(path)
+    if module is None:
+        pytest.skip("not valid Python or not UTF-8: a fixture for LL900 or LL901")
+    handled = ("Call", "BinaryOperation", "UnaryOperation", "FunctionDef", "AugAssign", "SimpleStatementLine", "Lambda")
+
+    class Expected(cst.CSTVisitor):
+        def __init__(self) -> None:
+            self.events = []
+
+        def on_visit(self, node: cst.CSTNode) -> bool:
+            if type(node).__name__ in handled:
+                self.events.append(("enter", id(node)))
+            return True
+
+        def on_leave(self, original_node: cst.CSTNode) -> None:
+            if type(original_node).__name__ in handled:
+                self.events.append(("leave", id(original_node)))
+
+    expected = Expected()
+    module.visit(expected)
+    events = []
+    enter = {name: [lambda n: events.append(("enter", id(n)))] for name in handled}
+    leave = {name: [lambda n: events.append(("leave", id(n)))] for name in handled}
+    Walker(enter, leave).walk(module)
+    assert events == expected.events
