@@ -331,16 +331,54 @@ def lint_paths(
     report = Report(errors=[f"{given}: no such file or directory" for given in missing])
     tasks = [(file, display, tuple(r.code for r in rules_for(file, rules, per_file_ignores))) for file, display in files]
     workers = min(jobs or os.cpu_count() or 1, max(1, len(tasks) // _FILES_PER_WORKER))
+    total, done = len(tasks), 0
+    if workers > 1 and cache is not None:
+        # Answer from the cache here first: on an unchanged tree, starting workers and sending
+        # every result back through them costs more than the lookups themselves.
+        left = []
+        for task in tasks:
+            cached = _cached(task, cache)
+            if cached is None:
+                left.append(task)
+                continue
+            report.results.append(cached)
+            done += 1
+            if progress is not None:
+                progress(done, total, cached.path)
+        tasks = left
+        workers = min(workers, max(1, len(tasks) // _FILES_PER_WORKER))
+    counted = _offset(progress, done, total)
     if workers <= 1:
         results = (_lint_task(task, knowledge, cache) for task in tasks)
-        for done, result in enumerate(results, start=1):
+        for number, result in enumerate(results, start=1):
             report.results.append(result)
-            if progress is not None:
-                progress(done, len(tasks), result.path)
+            if counted is not None:
+                counted(number, len(tasks), result.path)
     else:
-        report.results.extend(_lint_in_processes(tasks, knowledge, workers, progress, cache))
+        report.results.extend(_lint_in_processes(tasks, knowledge, workers, counted, cache))
     report.results.sort(key=lambda r: r.path)
     return report
+
+
+def _cached(task, cache: ResultCache) -> Optional[FileResult]:
+    """The cached result of a task, or None for anything ``lint_file`` must see (a miss, an unreadable file)."""
+    file, display, codes = task
+    try:
+        status = os.stat(file)
+        if not stat.S_ISREG(status.st_mode) or status.st_size > MAX_FILE_BYTES:
+            return None
+        data = file.read_bytes()
+    except OSError:
+        return None
+    cached = cache.get(cache.key(data, display, codes))
+    return cached if isinstance(cached, FileResult) else None
+
+
+def _offset(progress: Optional[Progress], done: int, total: int) -> Optional[Progress]:
+    """Progress for the files after the first ``done``, counted out of all ``total``."""
+    if progress is None or done == 0:
+        return progress
+    return lambda number, _, path: progress(done + number, total, path)
 
 
 # A worker is only worth starting for this many files: a small run stays in one process.
