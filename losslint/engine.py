@@ -31,6 +31,7 @@ from losslint.registry import all_rules
 from losslint.rule import Finding, Rule
 from losslint.settings import DEFAULT_EXCLUDE
 from losslint.suppressions import suppressed
+from losslint.walk import Walker
 
 PARSE_ERROR = "LL900"
 MAX_FILE_BYTES = 8 << 20
@@ -265,7 +266,7 @@ def lint_source(
     walker = _RuleWalker(context, [rule(context) for rule in walking], result.errors)
     try:
         with _deep_recursion():
-            module.visit(walker)
+            walker.walk(module)
     except RecursionError:
         return _too_deep(result, rules, path)
     lines = source.splitlines()
@@ -330,16 +331,54 @@ def lint_paths(
     report = Report(errors=[f"{given}: no such file or directory" for given in missing])
     tasks = [(file, display, tuple(r.code for r in rules_for(file, rules, per_file_ignores))) for file, display in files]
     workers = min(jobs or os.cpu_count() or 1, max(1, len(tasks) // _FILES_PER_WORKER))
+    total, done = len(tasks), 0
+    if workers > 1 and cache is not None:
+        # Answer from the cache here first: on an unchanged tree, starting workers and sending
+        # every result back through them costs more than the lookups themselves.
+        left = []
+        for task in tasks:
+            cached = _cached(task, cache)
+            if cached is None:
+                left.append(task)
+                continue
+            report.results.append(cached)
+            done += 1
+            if progress is not None:
+                progress(done, total, cached.path)
+        tasks = left
+        workers = min(workers, max(1, len(tasks) // _FILES_PER_WORKER))
+    counted = _offset(progress, done, total)
     if workers <= 1:
         results = (_lint_task(task, knowledge, cache) for task in tasks)
-        for done, result in enumerate(results, start=1):
+        for number, result in enumerate(results, start=1):
             report.results.append(result)
-            if progress is not None:
-                progress(done, len(tasks), result.path)
+            if counted is not None:
+                counted(number, len(tasks), result.path)
     else:
-        report.results.extend(_lint_in_processes(tasks, knowledge, workers, progress, cache))
+        report.results.extend(_lint_in_processes(tasks, knowledge, workers, counted, cache))
     report.results.sort(key=lambda r: r.path)
     return report
+
+
+def _cached(task, cache: ResultCache) -> Optional[FileResult]:
+    """The cached result of a task, or None for anything ``lint_file`` must see (a miss, an unreadable file)."""
+    file, display, codes = task
+    try:
+        status = os.stat(file)
+        if not stat.S_ISREG(status.st_mode) or status.st_size > MAX_FILE_BYTES:
+            return None
+        data = file.read_bytes()
+    except OSError:
+        return None
+    cached = cache.get(cache.key(data, display, codes))
+    return cached if isinstance(cached, FileResult) else None
+
+
+def _offset(progress: Optional[Progress], done: int, total: int) -> Optional[Progress]:
+    """Progress for the files after the first ``done``, counted out of all ``total``."""
+    if progress is None or done == 0:
+        return progress
+    return lambda number, _, path: progress(done + number, total, path)
 
 
 # A worker is only worth starting for this many files: a small run stays in one process.
@@ -359,7 +398,38 @@ def _start_worker(knowledge: apis.Knowledge, cache: Optional[ResultCache]) -> No
     global _WORKER_STATE
     # Ctrl-C is the parent's to handle: workers ignore it, so it does not print a traceback per process.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # The parent's SIGTERM handler is inherited; the parent ends workers with SIGTERM, which must simply kill them.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _WORKER_STATE = (knowledge, cache)
+
+
+class Terminated(SystemExit):
+    """SIGTERM reached the parent of a parallel run: exit with 143, as a process killed by it would."""
+
+    def __init__(self) -> None:
+        super().__init__(128 + signal.SIGTERM)
+
+
+@contextmanager
+def _sigterm_raises() -> Iterator[None]:
+    """Turn SIGTERM into ``Terminated`` while workers run, so the parent can end them before it exits.
+
+    Left to its default action, SIGTERM would kill the parent at once and leave the workers running.
+    """
+
+    def stop(signum, frame) -> None:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second SIGTERM must not interrupt the clean-up
+        raise Terminated()
+
+    try:
+        previous = signal.signal(signal.SIGTERM, stop)
+    except ValueError:  # not the main thread, where Python cannot handle signals: keep the default
+        previous = None
+    try:
+        yield
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 def _lint_in_worker(task) -> FileResult:
@@ -371,22 +441,23 @@ def _lint_in_processes(
 ) -> List[FileResult]:
     results: List[FileResult] = []
     chunk = max(1, min(32, len(tasks) // (workers * 8)))
-    pool = multiprocessing.Pool(workers, initializer=_start_worker, initargs=(knowledge, cache))
-    try:
-        for done, result in enumerate(pool.imap(_lint_in_worker, tasks, chunksize=chunk), start=1):
-            results.append(result)
-            if progress is not None:
-                progress(done, len(tasks), result.path)
-    except BaseException:
-        # Ctrl-C or a failure: kill the workers outright; waiting for them, or for the queue
-        # threads that feed them, is what makes an interrupted pool hang.
-        for worker in list(getattr(pool, "_pool", ())):
-            if worker.is_alive():
-                worker.kill()
-        pool.terminate()
-        raise
-    pool.close()
-    pool.join()
+    with _sigterm_raises():
+        pool = multiprocessing.Pool(workers, initializer=_start_worker, initargs=(knowledge, cache))
+        try:
+            for done, result in enumerate(pool.imap(_lint_in_worker, tasks, chunksize=chunk), start=1):
+                results.append(result)
+                if progress is not None:
+                    progress(done, len(tasks), result.path)
+        except BaseException:
+            # Ctrl-C, SIGTERM or a failure: kill the workers outright; waiting for them, or for
+            # the queue threads that feed them, is what makes an interrupted pool hang.
+            for worker in list(getattr(pool, "_pool", ())):
+                if worker.is_alive():
+                    worker.kill()
+            pool.terminate()
+            raise
+        pool.close()
+        pool.join()
     return results
 
 
@@ -418,31 +489,33 @@ def _wants(rules: RuleClasses, code: str) -> bool:
     return any(rule.code == code for rule in rules)
 
 
-class _RuleWalker(cst.CSTVisitor):
+class _RuleWalker:
     """Calls every rule's ``visit_<Node>``/``leave_<Node>`` in one walk of the tree."""
 
     def __init__(self, context: FileContext, rules: List[Rule], errors: List[str]) -> None:
-        super().__init__()
         self.context = context
         self.errors = errors
-        self.visitors: Dict[str, List[Tuple[Rule, Callable]]] = {}
-        self.leavers: Dict[str, List[Tuple[Rule, Callable]]] = {}
         self.crashed: set = set()
+        enter: Dict[str, List[Callable]] = {}
+        leave: Dict[str, List[Callable]] = {}
         for rule in rules:
             for name in dir(rule):
                 if name.startswith("visit_"):
-                    self.visitors.setdefault(name[6:], []).append((rule, getattr(rule, name)))
+                    enter.setdefault(name[6:], []).append(self._guarded(rule, getattr(rule, name)))
                 elif name.startswith("leave_"):
-                    self.leavers.setdefault(name[6:], []).append((rule, getattr(rule, name)))
+                    leave.setdefault(name[6:], []).append(self._guarded(rule, getattr(rule, name)))
+        self._walker = Walker(enter, leave)
 
-    def on_visit(self, node: cst.CSTNode) -> bool:
-        for rule, method in self.visitors.get(type(node).__name__, ()):
-            self._call(rule, method, node)
-        return True
+    def walk(self, module: cst.Module) -> None:
+        try:
+            self._walker.walk(module)
+        finally:
+            # The handlers refer back to this walker: drop them, so the tree is freed when the
+            # file is done instead of waiting for the cycle collector.
+            self._walker = None
 
-    def on_leave(self, original_node: cst.CSTNode) -> None:
-        for rule, method in self.leavers.get(type(original_node).__name__, ()):
-            self._call(rule, method, original_node)
+    def _guarded(self, rule: Rule, method: Callable) -> Callable[[cst.CSTNode], None]:
+        return lambda node: self._call(rule, method, node)
 
     def _call(self, rule: Rule, method: Callable, node: cst.CSTNode) -> None:
         if rule.code in self.crashed:

@@ -219,6 +219,9 @@ class _Analysis:
         self.call_site_facts: Dict[cst.FunctionDef, List[List[Optional[Fact]]]] = {}
         self.parameter_facts: Dict[cst.FunctionDef, Dict[int, Fact]] = {}
         self._collect_functions()
+        self.by_node: Dict[cst.FunctionDef, _Function] = {}
+        for function in self.functions.values():
+            self.by_node.setdefault(function.node, function)
 
     # ----- the module's own functions
 
@@ -289,10 +292,8 @@ class _Analysis:
         self.parameter_facts = inferred
 
     def _function_of(self, node: cst.FunctionDef) -> Optional[_Function]:
-        for function in self.functions.values():
-            if function.node is node:
-                return function
-        return None
+        # Every def is looked up as the passes reach it: a scan of all functions each time was quadratic.
+        return self.by_node.get(node)
 
     def _collect_class_attributes(self) -> None:
         """``self.x`` assigned in one method is known in the others, when every assignment agrees."""

@@ -103,3 +103,24 @@ def test_two_runs_at_once_share_the_cache_safely(tmp_path):
     assert outputs[0] == outputs[1] and outputs[0].count("LL004") == 30
     again = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True)
     assert again.stdout == outputs[0]
+
+
+def test_a_warm_parallel_run_answers_from_the_cache_without_starting_workers(tmp_path, monkeypatch):
+    source = tmp_path / "src"
+    source.mkdir()
+    for index in range(40):
+        (source / f"m{index:02d}.py").write_text("x = 1\n" if index % 2 else UNSTABLE)
+    cache = ResultCache(tmp_path / "cache")
+    cold = lint_paths([str(source)], select(), jobs=2, cache=cache)
+
+    def no_workers(*args, **kwargs):
+        raise AssertionError("an unchanged tree needs no worker processes")
+
+    monkeypatch.setattr(engine, "_lint_in_processes", no_workers)
+    (source / "m00.py").write_text("\n" + UNSTABLE)  # the finding moves down a line
+    seen = []
+    warm = lint_paths([str(source)], select(), jobs=2, cache=cache, progress=lambda done, total, path: seen.append((done, total)))
+    assert [r.path for r in warm.results] == [r.path for r in cold.results]
+    assert len(warm.findings) == len(cold.findings) == 20
+    assert [f.line for f in warm.findings if f.path.endswith("m00.py")] == [5]
+    assert seen == [(number, 40) for number in range(1, 41)]  # the one changed file is counted too

@@ -167,6 +167,47 @@ def test_ctrl_c_stops_a_parallel_run_with_130_and_no_traceback_wall(tmp_path):
     assert "interrupted" in stderr.decode()
 
 
+@pytest.mark.skipif(not hasattr(os, "killpg") or not Path("/proc/self/task").exists(), reason="needs POSIX signals and /proc")
+def test_sigterm_to_the_parent_ends_its_workers_and_exits_143(tmp_path):
+    import signal
+    import time
+
+    for index in range(1000):  # minutes of work: the signal always lands mid-run
+        (tmp_path / f"m{index:04d}.py").write_bytes(STABLE * 60)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "losslint", "check", "--jobs", "2", "--no-cache", "--format", "concise", str(tmp_path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+        preexec_fn=lambda: signal.signal(signal.SIGTERM, signal.SIG_DFL),
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and len(_children(process.pid)) < 2:
+        time.sleep(0.05)
+    workers = [int(pid) for pid in _children(process.pid)]
+    assert len(workers) >= 2
+    time.sleep(0.5)
+    started = time.monotonic()
+    os.kill(process.pid, signal.SIGTERM)  # a process manager stops the command, not its process group
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 143
+    assert time.monotonic() - started < 10
+    assert stderr.decode().count("Traceback") == 0
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(_running(pid) for pid in workers):
+        time.sleep(0.05)
+    assert not [pid for pid in workers if _running(pid)], "pool workers outlived the parent"
+
+
+def _running(pid: int) -> bool:
+    """The process exists and is not a zombie waiting to be reaped."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state not in ("Z", "X")
+
+
 def _children(pid: int):
     found = []
     for task in Path(f"/proc/{pid}/task").glob("*"):
