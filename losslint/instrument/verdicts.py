@@ -101,8 +101,8 @@ def _categorical_cross_entropy(info: SiteInfo, operands) -> None:
     if ops.shape(a) != y_ops.shape(y):
         _labels_fit(info, (ops, a), (y_ops, y), "softmax")
         return
-    if ops.is_abstract(a) or y_ops.is_abstract(y):
-        return
+    if ops.is_abstract(a) or y_ops.is_abstract(y) or info.activation == "softmax":
+        return  # LL003 is about probabilities that do not sum to 1; the analysis saw this A come from a softmax
     class_axis = _one_hot_axis(y_ops, y)
     if class_axis is None or not _within_unit_interval(ops, a):
         return  # soft labels, counts or a distribution: not the head-and-loss pairing LL003 is about
@@ -198,7 +198,8 @@ def _labels_fit(info: SiteInfo, probabilities, labels, activation: str) -> None:
     (ops, a), (y_ops, y) = probabilities, labels
     a_name, y_name = _names(info)
     if ops.shape(a) == y_ops.shape(y):
-        if not y_ops.is_abstract(y) and _whole_numbers(y_ops, y) and _range(y_ops, y)[1] > 1:
+        # The range first: one min and max settle the usual labels, which never exceed 1.
+        if not y_ops.is_abstract(y) and _range(y_ops, y)[1] > 1 and _whole_numbers(y_ops, y):
             axis = _softmax_axis(ops, a)
             encoding = "one_hot" if axis is not None else "binary"
             _violate("LL002", lambda: check_labels(y, encoding=encoding, axis=axis or 0, name=y_name))
