@@ -28,7 +28,7 @@ from .probe import Probe
 from .siteinfo import site_key
 
 _INSTALLED_PARTS = frozenset({"site-packages", "dist-packages"})
-_LOSSLINT_PACKAGE = Path(__file__).resolve().parent.parent
+LOSSLINT_PACKAGE = Path(__file__).resolve().parent.parent
 
 
 class Instrumenter:
@@ -69,7 +69,7 @@ class Instrumenter:
 
     def wants(self, path: Path) -> bool:
         path = path.resolve()
-        if _under(path, [_LOSSLINT_PACKAGE]):
+        if _under(path, [LOSSLINT_PACKAGE]):
             return False
         if _under(path, self.include):
             return True
@@ -89,7 +89,7 @@ class Instrumenter:
         key = hashlib.sha256(f"{path}\0{display}\0".encode() + source_bytes).hexdigest()
         prefix = key[:16] + "/"
         try:
-            code, sites = self._cached(key, path) or self._instrument(source_bytes, path, display, prefix, key)
+            code, sites = self._cached(key) or self._instrument(source_bytes, path, display, prefix, key)
         except Exception as error:  # noqa: BLE001 - any failure means: run the module as written
             reason = str(error).splitlines()[0] if str(error) else type(error).__name__
             warning = f"losslint: warning: {display}: not instrumented ({reason}); running it unchanged"
@@ -113,15 +113,14 @@ class Instrumenter:
             self._cache.put(self._cache_key(key), (marshal.dumps(code), infos))
         return code, infos
 
-    def _cached(self, key: str, path: str):
+    def _cached(self, key: str):
         if self._cache is None:
             return None
         entry = self._cache.get(self._cache_key(key))
         if entry is None:
             return None
         code_bytes, infos = entry
-        code = marshal.loads(code_bytes)
-        return (code, infos) if code.co_filename == path else None
+        return marshal.loads(code_bytes), infos
 
     def _cache_key(self, key: str) -> str:
         # The lint cache's folder and salt (losslint's code, Python's version), told apart by "run".

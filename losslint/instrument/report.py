@@ -42,14 +42,14 @@ def summary_text(session: "Instrumentation") -> str:
     if not failures:
         lines = [f"losslint run: every check passed ({scope})"]
     else:
-        failed_sites = len({id(failure.site) for failure in failures})
-        lines = [f"losslint run: {_count(failed_sites, 'site')} failed ({scope})", ""]
-        for failure in sorted(failures, key=lambda f: (f.site.path, f.site.line, f.site.column)):
-            record = next(r for r in probe.records.values() if r.info is failure.site)
-            lines.append(f"{failure.headline()}  [failed {failure.count} of {record.calls} times]")
-            lines.append(f"  at `{failure.site.text}`")
-            lines += ["  " + line for line in failure.detail.splitlines()]
-            lines.append("")
+        failed = sorted((r for r in probe.records.values() if r.failures), key=lambda r: (r.info.path, r.info.line, r.info.column))
+        lines = [f"losslint run: {_count(len(failed), 'site')} failed ({scope})", ""]
+        for record in failed:
+            for failure in record.failures.values():
+                lines.append(f"{failure.headline()}  [failed {failure.count} of {record.calls} times]")
+                lines.append(f"  at `{failure.site.text}`")
+                lines += ["  " + line for line in failure.detail.splitlines()]
+                lines.append("")
     if probe.internal_errors:
         lines.append(f"losslint run: {_count(probe.internal_errors, 'check')} could not run on their values and were skipped")
     return "\n".join(lines).rstrip("\n") + "\n"

@@ -16,10 +16,11 @@ from typing import List, Optional
 from losslint.runtime.errors import LossCheckError
 
 from . import report
+from .hook import LOSSLINT_PACKAGE
 from .session import Instrumentation, start
 
 _INSTRUMENT_PACKAGE = str(Path(__file__).resolve().parent)
-_LOSSLINT_PACKAGE = str(Path(__file__).resolve().parent.parent)
+_LOSSLINT_PACKAGE = str(LOSSLINT_PACKAGE)
 
 
 @dataclass

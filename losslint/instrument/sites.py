@@ -19,6 +19,7 @@ from losslint.apis import Expects, Family
 from losslint.facts import FileFacts
 from losslint.kinds import Kind
 from losslint.patterns import bce_derivative, number, one_minus
+from losslint.walk import children
 
 from .siteinfo import (
     BCE_DERIVATIVE,
@@ -70,10 +71,13 @@ class _Candidate:
 
 def find_sites(module: cst.Module, facts: FileFacts, path: str) -> List[Site]:
     """Every site of ``module``, in source order."""
+    candidates = list(_candidates(module, facts))
+    if not candidates:
+        return []
     positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
     order = _preorder(module)
     sites: List[Site] = []
-    for candidate in _candidates(module, facts):
+    for candidate in candidates:
         chosen = [(role, node) for role, node in candidate.operands.items() if node is not None]
         if not chosen or not all(_evaluated_once(candidate.root, node, order) for _, node in chosen):
             continue
@@ -184,7 +188,7 @@ def _walk(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
     while stack:
         current = stack.pop()
         yield current
-        stack.extend(reversed(current.children))
+        stack.extend(reversed(children(current)))
 
 
 def _preorder(module: cst.Module) -> Dict[cst.CSTNode, Tuple[int, Tuple[cst.CSTNode, ...]]]:
@@ -195,7 +199,7 @@ def _preorder(module: cst.Module) -> Dict[cst.CSTNode, Tuple[int, Tuple[cst.CSTN
         node, ancestors = stack.pop()
         order[node] = (len(order), ancestors)
         below = ancestors + (node,)
-        stack.extend((child, below) for child in reversed(node.children))
+        stack.extend((child, below) for child in reversed(children(node)))
     return order
 
 

@@ -125,7 +125,7 @@ def _categorical_cross_entropy(info: SiteInfo, operands) -> None:
             [
                 f"{a_name} = softmax(Z) with the classes along axis {class_axis}, "
                 f"and dZ = {a_name} - {y_name}",
-                f"or, for independent labels, binary cross-entropy: -(Y*log(A) + (1-Y)*log(1-A))",
+                "or, for independent labels, binary cross-entropy: -(Y*log(A) + (1-Y)*log(1-A))",
             ],
         ),
     )
