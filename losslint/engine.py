@@ -26,10 +26,11 @@ from losslint.globs import PathPattern, PathPatterns, absolute
 from losslint.imports import ImportTable
 from losslint.notebook import JoinedCode, MalformedNotebook, join_code_cells, read_notebook
 from losslint.cache import ResultCache
-from losslint.reduce import reduce_source
+from losslint.reduce import reduce_source, reduce_tree
 from losslint.registry import all_rules
 from losslint.rule import Finding, Rule
 from losslint.settings import DEFAULT_EXCLUDE
+from losslint.screen import may_find
 from losslint.suppressions import suppressed
 from losslint.walk import Walker
 
@@ -203,13 +204,16 @@ def lint_source(
     knowledge: apis.Knowledge = apis.BUILT_IN,
     locate: Optional[LineLocator] = None,
     reduce: bool = True,
+    screen: bool = True,
 ) -> FileResult:
     """Lint one file's text with ``rules`` (default: the default-enabled rules).
 
     ``locate`` maps a line of ``source`` to (cell, line within the cell) when the
     source is a notebook's joined code; messages then name lines as a reader sees them.
     ``reduce`` lets the parser skip top-level statements that cannot take part in a
-    finding (``losslint/reduce.py``); it never changes the findings.
+    finding (``losslint/reduce.py``), and ``screen`` skips LibCST altogether where the
+    analysis on ``ast`` shows no rule has its evidence (``losslint/screen``); neither
+    changes the findings.
     """
     if rules is None:
         from losslint.registry import select
@@ -238,6 +242,9 @@ def lint_source(
             else:
                 message = "the file is nested too deeply for the parser, so it was not checked"
             result.findings.append(_file_finding(PARSE_ERROR, path, message, 1, 1))
+        return result
+    if screen and not _may_find(reduce_tree(source, trigger, tree) if reduce else tree, source, walking, knowledge, result):
+        result.parsed = True
         return result
     parsed_text = (reduce_source(source, trigger, tree) if reduce else None) or source
     try:
@@ -479,6 +486,18 @@ def _ignored_codes(file: Path, per_file_ignores: PerFileIgnores) -> FrozenSet[st
 
 
 # ----- the batched walk
+
+
+def _may_find(tree: ast.Module, source: str, rules: RuleClasses, knowledge: apis.Knowledge, result: FileResult) -> bool:
+    """The screen's answer, or yes where it has none, so that the full analysis decides."""
+    try:
+        with _deep_recursion():
+            return may_find(tree, source, rules, knowledge)
+    except RecursionError:
+        return True  # the full analysis reports the file as too deep, or lints it
+    except Exception as error:  # a bug in losslint: said, and the file is still linted
+        result.errors.append(f"{result.path}: the screen crashed: {type(error).__name__}: {error}")
+        return True
 
 
 def _has_visitors(rule: Type[Rule]) -> bool:

@@ -28,6 +28,7 @@ else, are kept or dropped whole.
 from __future__ import annotations
 
 import ast
+import copy
 from dataclasses import dataclass, field
 from typing import Dict, Iterable, List, Optional, Pattern, Set, Tuple
 
@@ -47,6 +48,7 @@ class _Unit:
     attributes_defined: Set[str] = field(default_factory=set)
     method: Optional[str] = None
     members: List[int] = field(default_factory=list)  # for a class statement: its body's units
+    node: Optional[ast.stmt] = None
 
 
 def reduce_source(source: str, trigger: Pattern[str], tree: Optional[ast.Module] = None) -> Optional[str]:
@@ -79,6 +81,30 @@ def reduce_source(source: str, trigger: Pattern[str], tree: Optional[ast.Module]
         _pass_line(line) if number in placeholders else _blank(line) if number in blanked else line
         for number, line in enumerate(lines, start=1)
     )
+
+
+def reduce_tree(source: str, trigger: Pattern[str], tree: ast.Module) -> ast.Module:
+    """``tree`` without the statements ``reduce_source`` would blank (``tree`` itself when none).
+
+    A class keeps the members that stay; the nodes are ``tree``'s own, so positions hold.
+    """
+    lines = source.splitlines(keepends=True)
+    if not _one_per_line(tree.body, len(lines)):
+        return tree
+    units = _units(tree, lines, trigger)
+    keep = _close(units)
+    if len(keep) == len(units):
+        return tree
+    body: List[ast.stmt] = []
+    for index, unit in enumerate(units):
+        if index not in keep or unit.group is not None:
+            continue
+        node = unit.node
+        if unit.members:
+            node = copy.copy(node)
+            node.body = [units[member].node for member in unit.members if member in keep]
+        body.append(node)
+    return ast.Module(body=body, type_ignores=[])
 
 
 def _units(tree: ast.Module, lines: List[str], trigger: Pattern[str]) -> List[_Unit]:
@@ -133,6 +159,7 @@ def _unit(node: ast.stmt, start: int, end: int, lines: List[str], trigger: Patte
         attributes_used=scan.attributes | attributes_defined,
         attributes_defined=attributes_defined,
         method=method,
+        node=node,
     )
 
 
@@ -145,7 +172,7 @@ def _add_class(node: ast.ClassDef, start: int, end: int, lines: List[str], trigg
         used |= scan.names
         # A trigger in the class statement itself (a base, a decorator) keeps the whole class.
         whole = whole or scan.mentions(trigger)
-    units.append(_Unit(start, end, whole, False, used, {node.name}, set()))
+    units.append(_Unit(start, end, whole, False, used, {node.name}, set(), node=node))
     for member in node.body:
         member_start, member_end = _span(member, len(lines))
         unit = _unit(member, member_start, member_end, lines, trigger, group=header)

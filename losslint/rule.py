@@ -11,6 +11,7 @@ from losslint.fixes import Fix
 
 if TYPE_CHECKING:  # pragma: no cover
     from losslint.context import FileContext
+    from losslint.screen.evidence import Evidence
 
 
 @dataclass(frozen=True)
@@ -96,6 +97,15 @@ class Rule:
 
     def source(self, node: cst.CSTNode) -> str:
         return self.context.source_of(node)
+
+    @classmethod
+    def screen(cls, evidence: "Evidence") -> bool:
+        """Whether a file's ``ast`` evidence leaves room for a finding (``losslint/screen``).
+
+        May say yes where the rule then finds nothing, never no where it would find
+        something. The default, yes, gives a rule without a screen the full analysis.
+        """
+        return True
 
     @classmethod
     def documentation(cls) -> str:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import ast
 import libcst as cst
 
 from losslint.kinds import Kind
 from losslint.messages import origin_note, provenance
 from losslint.patterns import bce_derivative
 from losslint.rule import Rule
+from losslint.screen.evidence import Evidence
+from losslint.screen.syntax import bce_derivative as screen_bce_derivative
 
 
 class BceGradientOnSoftmax(Rule):
@@ -106,6 +109,17 @@ def step(Z, Y):
     def __init__(self, context) -> None:
         super().__init__(context)
         self._inside_finding = None  # the regroupings inside a reported expression are the same finding
+
+    @classmethod
+    def screen(cls, evidence: Evidence) -> bool:
+        if Kind.SOFTMAX_PROBS not in evidence.kinds:
+            return False
+        facts = evidence.facts
+        for node in evidence.nodes(ast.BinOp, ast.UnaryOp):
+            match = screen_bce_derivative(node, facts.role, evidence.text)
+            if match is not None and facts.kind(match[0]) is Kind.SOFTMAX_PROBS:
+                return True
+        return False
 
     def visit_BinaryOperation(self, node: cst.BinaryOperation) -> None:
         self._check(node)

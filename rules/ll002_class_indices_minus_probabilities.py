@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Optional
-
 import libcst as cst
 
 from losslint.apis import Role
 from losslint.kinds import Kind
 from losslint.messages import one_hot_hint, origin_note, provenance
 from losslint.rule import Rule
+from losslint.screen.evidence import Evidence
 
 
 class ClassIndicesMinusProbabilities(Rule):
@@ -94,6 +93,14 @@ def grad(logits, targets):
     return jnp.subtract(p, labels)  # LL002
 """,
     )
+
+    @classmethod
+    def screen(cls, evidence: Evidence) -> bool:
+        if not {Kind.SOFTMAX_PROBS, Kind.CLASS_INDICES} <= evidence.kinds:
+            return False
+        kind = evidence.facts.kind
+        wanted = {Kind.SOFTMAX_PROBS, Kind.CLASS_INDICES}
+        return any({kind(left), kind(right)} == wanted for left, right in evidence.differences())
 
     def visit_BinaryOperation(self, node: cst.BinaryOperation) -> None:
         if isinstance(node.operator, cst.Subtract):

@@ -8,6 +8,7 @@ from losslint.apis import Expects, Family
 from losslint.kinds import Kind
 from losslint.messages import origin_note, provenance
 from losslint.rule import Rule
+from losslint.screen.evidence import Evidence
 
 
 class SigmoidHeadWithCategoricalCrossEntropy(Rule):
@@ -105,6 +106,26 @@ model = keras.Sequential([keras.layers.Dense(64, activation="relu"), keras.layer
 model.compile(optimizer="adam", loss="categorical_crossentropy")  # LL003
 """,
     )
+
+    @classmethod
+    def screen(cls, evidence: Evidence) -> bool:
+        if Kind.SIGMOID_PROBS not in evidence.kinds and not evidence.facts.compiles:
+            return False
+        facts = evidence.facts
+        for log in facts.categorical_logs.values():
+            fact = facts.of(log.probabilities)
+            if fact is not None and fact.kind is Kind.SIGMOID_PROBS and not fact.inherited_by:
+                return True
+        if any(facts.kind(use.argument) is Kind.SIGMOID_PROBS for use in facts.user_loss_calls.values()):
+            return True
+        for use in facts.loss_uses.values():
+            if use.spec.family is Family.CATEGORICAL and facts.kind(use.prediction) is Kind.SIGMOID_PROBS:
+                return True
+        for use in facts.compiles.values():
+            output = use.model.returns
+            if use.spec.family is Family.CATEGORICAL and output is not None and output.kind is Kind.SIGMOID_PROBS:
+                return True
+        return False
 
     def visit_Call(self, node: cst.Call) -> None:
         facts = self.facts

@@ -10,6 +10,7 @@ from losslint.apis import Role
 from losslint.kinds import Fact, Kind
 from losslint.patterns import argument, code, keyword
 from losslint.rule import Rule
+from losslint.screen.evidence import Evidence, normalised_exponentials
 
 
 class SoftmaxWithoutMaxSubtraction(Rule):
@@ -119,6 +120,10 @@ def softmax(z):
     def __init__(self, context) -> None:
         super().__init__(context)
         self._scopes: list = [context.module]
+
+    @classmethod
+    def screen(cls, evidence: Evidence) -> bool:
+        return any(not top.shifted for top, _ in normalised_exponentials(evidence))
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self._scopes.append(node)

@@ -8,6 +8,7 @@ from losslint.apis import Expects, Family
 from losslint.kinds import Kind
 from losslint.messages import drop_activation_fix, logits_behind, origin_note, provenance
 from losslint.rule import Rule
+from losslint.screen.evidence import Evidence
 
 
 class SoftmaxBeforeLogitsLoss(Rule):
@@ -92,6 +93,20 @@ def loss_fn(logits, labels):
     return optax.softmax_cross_entropy(jax.nn.softmax(logits), labels).mean()  # LL005
 """,
     )
+
+    @classmethod
+    def screen(cls, evidence: Evidence) -> bool:
+        facts = evidence.facts
+        for use in facts.loss_uses.values():
+            if use.expects is Expects.LOGITS and use.spec.family is not Family.BINARY:
+                if facts.kind(use.prediction) is Kind.SOFTMAX_PROBS:
+                    return True
+        for use in facts.compiles.values():
+            output = use.model.returns
+            if use.expects is Expects.LOGITS and use.spec.family is not Family.BINARY:
+                if output is not None and output.kind is Kind.SOFTMAX_PROBS:
+                    return True
+        return False
 
     def visit_Call(self, node: cst.Call) -> None:
         use = self.facts.loss_uses.get(node)

@@ -8,6 +8,7 @@ from losslint.apis import Expects, Family
 from losslint.kinds import Kind
 from losslint.messages import drop_activation_fix, logits_behind, origin_note, provenance
 from losslint.rule import Rule
+from losslint.screen.evidence import Evidence
 
 
 class SigmoidBeforeLogitsLoss(Rule):
@@ -83,6 +84,20 @@ def loss(labels, logits):
     return tf.nn.sigmoid_cross_entropy_with_logits(labels=labels, logits=tf.sigmoid(logits))  # LL006
 """,
     )
+
+    @classmethod
+    def screen(cls, evidence: Evidence) -> bool:
+        facts = evidence.facts
+        for use in facts.loss_uses.values():
+            if use.expects is Expects.LOGITS and use.spec.family is Family.BINARY:
+                if facts.kind(use.prediction) is Kind.SIGMOID_PROBS:
+                    return True
+        for use in facts.compiles.values():
+            output = use.model.returns
+            if use.expects is Expects.LOGITS and use.spec.family is Family.BINARY:
+                if output is not None and output.kind is Kind.SIGMOID_PROBS:
+                    return True
+        return False
 
     def visit_Call(self, node: cst.Call) -> None:
         use = self.facts.loss_uses.get(node)

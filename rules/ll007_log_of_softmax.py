@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import ast
 from typing import Optional
 
 import libcst as cst
 
 from losslint.apis import Role
+from losslint.kinds import Kind
 from losslint.messages import origin_note, provenance
 from losslint.patterns import positional
 from losslint.rule import Rule
+from losslint.screen.evidence import Evidence
+from losslint.screen.syntax import argument_count
+from losslint.screen.syntax import positional as screen_positional
 
 
 class LogOfSoftmax(Rule):
@@ -91,6 +96,21 @@ def logp(x):
     return x.softmax(dim=-1).log()  # LL007
 """,
     )
+
+    @classmethod
+    def screen(cls, evidence: Evidence) -> bool:
+        if Kind.SOFTMAX_PROBS not in evidence.kinds:
+            return False
+        facts = evidence.facts
+        for call in evidence.calls_with_role(Role.LOG):
+            if isinstance(call.func, ast.Attribute) and facts.imports.qualify(call.func) is None and not argument_count(call):
+                operand = call.func.value
+            else:
+                operand = screen_positional(call, 0)
+            fact = facts.of(operand)
+            if fact is not None and not fact.guarded and facts.from_library_softmax(fact):
+                return True
+        return False
 
     def visit_Call(self, node: cst.Call) -> None:
         if self.facts.role(node) is not Role.LOG:

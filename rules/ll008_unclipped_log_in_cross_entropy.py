@@ -11,6 +11,7 @@ from losslint.kinds import PROBABILITY_KINDS
 from losslint.patterns import code, one_minus
 from losslint.messages import origin_note, provenance
 from losslint.rule import Rule
+from losslint.screen.evidence import Evidence
 
 
 class UnclippedLogInCrossEntropy(Rule):
@@ -92,6 +93,16 @@ def loss(Z, onehot):
         super().__init__(context)
         self._statements: list = []
         self._functions: list = []
+
+    @classmethod
+    def screen(cls, evidence: Evidence) -> bool:
+        facts = evidence.facts
+        for probabilities in facts.cross_entropy_logs.values():
+            fact = facts.of(probabilities)
+            if fact is not None and fact.kind in PROBABILITY_KINDS and not fact.guarded:
+                if not facts.from_library_softmax(fact):
+                    return True
+        return False
 
     def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> None:
         self._statements.append(node)

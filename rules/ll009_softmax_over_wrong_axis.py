@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 from typing import Optional
 
 import libcst as cst
@@ -10,6 +11,9 @@ from losslint import apis
 from losslint.kinds import Fact, Kind
 from losslint.patterns import keyword, positional, terms
 from losslint.rule import Rule
+from losslint.screen.evidence import Evidence, normalised_exponentials
+from losslint.screen.syntax import keyword as screen_keyword
+from losslint.screen.syntax import positional as screen_positional
 
 _IMPLICIT_DIM = {
     "torch.nn.functional.softmax": 1,
@@ -110,6 +114,21 @@ from torch import nn
 head = nn.Softmax()  # LL009
 """,
     )
+
+    @classmethod
+    def screen(cls, evidence: Evidence) -> bool:
+        for top, bottom in normalised_exponentials(evidence):
+            if top.axis is not None and bottom.axis is not None and top.axis != bottom.axis:
+                return True
+        imports = evidence.facts.imports
+        for call in evidence.nodes(ast.Call):
+            qualified = imports.qualify(call.func)
+            if qualified is None:
+                continue
+            dim = _IMPLICIT_DIM.get(apis.canonical(qualified))
+            if dim is not None and screen_keyword(call, "dim") is None and screen_positional(call, dim) is None:
+                return True
+        return False
 
     def visit_BinaryOperation(self, node: cst.BinaryOperation) -> None:
         if isinstance(node.operator, cst.Divide):

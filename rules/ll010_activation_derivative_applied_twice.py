@@ -5,6 +5,7 @@ from __future__ import annotations
 import libcst as cst
 
 from losslint.rule import Rule
+from losslint.screen.evidence import Evidence
 
 
 class ActivationDerivativeAppliedTwice(Rule):
@@ -84,6 +85,11 @@ def grad(logits, y):
     return (p - y) * p * (1 - p)  # LL010
 """,
     )
+
+    @classmethod
+    def screen(cls, evidence: Evidence) -> bool:
+        facts = evidence.facts
+        return any(facts.of(site.gradient) is not None for site in facts.derivatives_twice.values())
 
     def visit_Call(self, node: cst.Call) -> None:
         self._check(node)

@@ -8,6 +8,7 @@ from losslint.apis import Family
 from losslint.kinds import Kind
 from losslint.messages import logits_behind, origin_note, provenance
 from losslint.rule import Rule
+from losslint.screen.evidence import Evidence
 
 
 class ProbabilitiesIntoNllLoss(Rule):
@@ -74,6 +75,15 @@ class Head(nn.Module):
         return self.loss(probs, y)  # LL011
 """,
     )
+
+    @classmethod
+    def screen(cls, evidence: Evidence) -> bool:
+        facts = evidence.facts
+        for use in facts.loss_uses.values():
+            if use.spec.family is Family.NEGATIVE_LOG_LIKELIHOOD:
+                if facts.kind(use.prediction) in (Kind.SOFTMAX_PROBS, Kind.SIGMOID_PROBS):
+                    return True
+        return False
 
     def visit_Call(self, node: cst.Call) -> None:
         use = self.facts.loss_uses.get(node)

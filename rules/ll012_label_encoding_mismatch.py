@@ -10,6 +10,7 @@ from losslint.apis import LossSpec
 from losslint.kinds import Kind
 from losslint.messages import origin_note, provenance
 from losslint.rule import Rule
+from losslint.screen.evidence import Evidence
 
 _WANTED = {"one_hot": Kind.ONE_HOT, "indices": Kind.CLASS_INDICES}
 _WRONG = {"one_hot": Kind.CLASS_INDICES, "indices": Kind.ONE_HOT}
@@ -87,6 +88,19 @@ def loss(y_true, logits):
     return tf.nn.softmax_cross_entropy_with_logits(labels=labels, logits=logits)  # LL012
 """,
     )
+
+    @classmethod
+    def screen(cls, evidence: Evidence) -> bool:
+        facts = evidence.facts
+        for use in facts.loss_uses.values():
+            wrong = _WRONG.get(use.spec.labels)
+            if wrong is not None and facts.kind(use.target) is wrong:
+                return True
+        for fit in facts.fits.values():
+            wrong = _WRONG.get(fit.model.loss.labels) if fit.model.loss is not None else None
+            if wrong is not None and facts.kind(fit.labels) is wrong:
+                return True
+        return False
 
     def visit_Call(self, node: cst.Call) -> None:
         use = self.facts.loss_uses.get(node)

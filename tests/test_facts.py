@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import textwrap
 
 import libcst as cst
@@ -9,6 +10,7 @@ import pytest
 
 from losslint.facts import analyze
 from losslint.kinds import Kind
+from losslint.screen import facts as screen_facts
 
 
 class _Names(cst.CSTVisitor):
@@ -22,12 +24,20 @@ class _Names(cst.CSTVisitor):
 
 
 def kind_of(source: str, name: str = "probe"):
-    """The kind the analysis gives the last occurrence of ``name`` in the source, or None."""
-    module = cst.parse_module(textwrap.dedent(source))
+    """The kind the analysis gives the last occurrence of ``name`` in the source, or None.
+
+    The analysis on ``ast`` (the screen's) must give the same kind there.
+    """
+    source = textwrap.dedent(source)
+    module = cst.parse_module(source)
     facts = analyze(module)
     names = _Names(name)
     module.visit(names)
-    return facts.kind(names.found[-1])
+    kind = facts.kind(names.found[-1])
+    tree = ast.parse(source)
+    last = max((n for n in ast.walk(tree) if isinstance(n, ast.Name) and n.id == name), key=lambda n: (n.lineno, n.col_offset))
+    assert screen_facts.analyze(tree, source).kind(last) is kind
+    return kind
 
 
 def use(expression: str) -> str:

@@ -24,7 +24,7 @@ FIXTURES = [p for p in sorted((Path(__file__).resolve().parent.parent / "fixture
 
 
 def _findings(source, reduce):
-    result = lint_source(source, "x.py", select(["ALL"]), reduce=reduce)
+    result = lint_source(source, "x.py", select(["ALL"]), reduce=reduce, screen=False)
     return [(f.code, f.line, f.column, f.end_line, f.end_column, f.message, f.fix) for f in result.findings]
 
 

@@ -1,0 +1,200 @@
+"""The shapes of ``losslint/patterns.py`` on Python's own ``ast``: terms, ``1 - x``, divisions, arguments."""
+
+from __future__ import annotations
+
+import ast
+from typing import Callable, List, Optional, Tuple
+
+from losslint.apis import Role
+
+RoleOf = Callable[[ast.Call], Optional[Role]]
+
+
+class SourceText:
+    """The text of a node, for comparing two expressions as ``patterns.code`` does: spaces removed."""
+
+    def __init__(self, source: str) -> None:
+        self._source = source
+        self._lines: Optional[List[bytes]] = None
+
+    def code(self, node: ast.AST) -> str:
+        if self._lines is None:
+            # ast columns count UTF-8 bytes, and Python's tokenizer ends lines only at \n, \r\n and \r.
+            self._lines = self._source.encode("utf-8", "surrogatepass").splitlines(keepends=True)
+        lines = self._lines
+        first, last = node.lineno - 1, node.end_lineno - 1
+        if first == last:
+            text = lines[first][node.col_offset : node.end_col_offset]
+        else:
+            text = lines[first][node.col_offset :] + b"".join(lines[first + 1 : last]) + lines[last][: node.end_col_offset]
+        return "".join(text.decode("utf-8", "replace").split())
+
+
+def dotted_name(node: ast.AST) -> Optional[str]:
+    """``a.b.c`` as a string, or None when the expression is not a plain dotted name."""
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    parts.append(node.id)
+    return ".".join(reversed(parts))
+
+
+def is_constant(node: Optional[ast.AST], value: object) -> bool:
+    """``None``, ``True`` or ``False`` written as such (LibCST sees them as names)."""
+    return isinstance(node, ast.Constant) and node.value is value
+
+
+def number(node: ast.AST) -> Optional[float]:
+    if isinstance(node, ast.Constant) and type(node.value) in (int, float):
+        try:
+            return float(node.value)
+        except OverflowError:
+            return None
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        inner = number(node.operand)
+        return None if inner is None else -inner
+    return None
+
+
+def is_one(node: ast.AST) -> bool:
+    return number(node) == 1.0
+
+
+def string_value(node: Optional[ast.AST]) -> Optional[str]:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    return None
+
+
+def positional(call: ast.Call, index: int) -> Optional[ast.expr]:
+    args = [a for a in call.args if not isinstance(a, ast.Starred)]
+    return args[index] if index < len(args) else None
+
+
+def keyword(call: ast.Call, name: str) -> Optional[ast.expr]:
+    for item in call.keywords:
+        if item.arg == name:
+            return item.value
+    return None
+
+
+def argument(call: ast.Call, index: int, name: str) -> Optional[ast.expr]:
+    found = keyword(call, name)
+    return found if found is not None else positional(call, index)
+
+
+def argument_count(call: ast.Call) -> int:
+    return len(call.args) + len(call.keywords)
+
+
+def argument_values(call: ast.Call) -> List[ast.expr]:
+    """Every argument's value in LibCST's order (``*x`` gives ``x``), as ``[a.value for a in call.args]``."""
+    values = [a.value if isinstance(a, ast.Starred) else a for a in call.args]
+    values.extend(k.value for k in call.keywords)
+    return values
+
+
+def first_values(call: ast.Call, count: int) -> List[ast.expr]:
+    """The values of the first ``count`` arguments, whatever their keywords."""
+    return argument_values(call)[:count]
+
+
+def terms(node: ast.AST, role_of: RoleOf, sign: int = 1) -> List[Tuple[int, ast.AST]]:
+    """The signed terms of a sum: ``-(a - b) + c`` gives ``[(-1, a), (1, b), (1, c)]``."""
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        return terms(node.operand, role_of, -sign)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub)):
+        right_sign = sign if isinstance(node.op, ast.Add) else -sign
+        return terms(node.left, role_of, sign) + terms(node.right, role_of, right_sign)
+    if isinstance(node, ast.Call) and argument_count(node) == 2:
+        role = role_of(node)
+        if role in (Role.ADD, Role.SUBTRACT):
+            left, right = argument_values(node)
+            right_sign = sign if role is Role.ADD else -sign
+            return terms(left, role_of, sign) + terms(right, role_of, right_sign)
+    return [(sign, node)]
+
+
+def one_minus(node: ast.AST, role_of: RoleOf) -> List[ast.AST]:
+    """For ``1 - x (+ eps)`` the subtracted terms ``[x]``; empty when there is no leading 1."""
+    parts = terms(node, role_of)
+    if not any(sign > 0 and is_one(term) for sign, term in parts):
+        return []
+    return [term for sign, term in parts if sign < 0]
+
+
+def division(node: ast.AST, role_of: RoleOf) -> Optional[Tuple[ast.AST, ast.AST]]:
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
+        return node.left, node.right
+    if isinstance(node, ast.Call) and argument_count(node) >= 2 and role_of(node) is Role.DIVIDE:
+        left, right = first_values(node, 2)
+        return left, right
+    return None
+
+
+def factors(node: ast.AST, role_of: RoleOf) -> List[ast.AST]:
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult):
+        return factors(node.left, role_of) + factors(node.right, role_of)
+    if isinstance(node, ast.Call) and argument_count(node) == 2 and role_of(node) is Role.MULTIPLY:
+        left, right = argument_values(node)
+        return factors(left, role_of) + factors(right, role_of)
+    return [node]
+
+
+def bce_derivative(node: ast.AST, role_of: RoleOf, text: SourceText) -> Optional[Tuple[ast.AST, ast.AST]]:
+    """``(A, Y)`` when ``node`` is the derivative of binary cross-entropy: ``patterns.bce_derivative``."""
+    combined = _combined_bce_derivative(node, role_of, text)
+    if combined is not None:
+        return combined
+    quotients = []
+    for sign, term in terms(node, role_of):
+        parts = division(term, role_of)
+        if parts is None:
+            continue
+        numerator, denominator = parts
+        while isinstance(numerator, ast.UnaryOp) and isinstance(numerator.op, ast.USub):
+            sign, numerator = -sign, numerator.operand
+        quotients.append((sign, (numerator, denominator)))
+    for sign, (numerator, denominator) in quotients:
+        for other_sign, (other_numerator, other_denominator) in quotients:
+            if other_sign != -sign:
+                continue
+            probs = _matching_complement(denominator, other_denominator, role_of, text)
+            labels = _matching_complement(numerator, other_numerator, role_of, text)
+            if probs is not None and labels is not None:
+                return probs, labels
+    return None
+
+
+def _matching_complement(plain: ast.AST, complement: ast.AST, role_of: RoleOf, text: SourceText) -> Optional[ast.AST]:
+    subtracted = {text.code(t) for t in one_minus(complement, role_of)}
+    for sign, term in terms(plain, role_of):
+        if sign > 0 and text.code(term) in subtracted:
+            return term
+    return None
+
+
+def _combined_bce_derivative(node: ast.AST, role_of: RoleOf, text: SourceText) -> Optional[Tuple[ast.AST, ast.AST]]:
+    parts = division(node, role_of)
+    if parts is None:
+        return None
+    numerator, denominator = parts
+    numerator_terms = terms(numerator, role_of)
+    if len(numerator_terms) != 2:
+        return None
+    (sign_a, probs), (sign_y, labels) = numerator_terms
+    if sign_a < 0:
+        (sign_a, probs), (sign_y, labels) = (sign_y, labels), (sign_a, probs)
+    if sign_a < 0 or sign_y > 0:
+        return None
+    found_probs = found_complement = False
+    wanted = text.code(probs)
+    for factor in factors(denominator, role_of):
+        if text.code(factor) == wanted:
+            found_probs = True
+        elif any(text.code(t) == wanted for t in one_minus(factor, role_of)):
+            found_complement = True
+    return (probs, labels) if found_probs and found_complement else None
