@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Sequence, Tupl
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
-from losslint.facts import FileFacts
+from losslint.records import FileFacts
 from losslint.fixes import Edit, Fix, offsets
 from losslint.rule import Finding, Related
 

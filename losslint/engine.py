@@ -12,6 +12,7 @@ import signal
 import stat
 import re
 import tokenize
+import warnings
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
@@ -228,7 +229,7 @@ def lint_source(
     try:
         # CPython's parser first: it rejects invalid or pathologically nested code in C, quickly,
         # where LibCST can take minutes or overflow its stack.
-        tree = ast.parse(source)
+        tree = _python_parse(source)
     except SyntaxError as error:
         if _wants(rules, PARSE_ERROR):
             line, column = error.lineno or 1, max(1, error.offset or 1)
@@ -486,6 +487,14 @@ def _ignored_codes(file: Path, per_file_ignores: PerFileIgnores) -> FrozenSet[st
 
 
 # ----- the batched walk
+
+
+def _python_parse(source: str) -> ast.Module:
+    """``ast.parse`` without the compiler's warnings about the code (``"a"()``, ``"\\d"``): not ours to print."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SyntaxWarning)
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return ast.parse(source)
 
 
 def _may_find(tree: ast.Module, source: str, rules: RuleClasses, knowledge: apis.Knowledge, result: FileResult) -> bool:

@@ -7,6 +7,7 @@ from typing import Callable, List, Optional, Tuple
 import libcst as cst
 
 from losslint.apis import Role
+from losslint import imports
 
 RoleOf = Callable[[cst.Call], Optional[Role]]
 
@@ -164,3 +165,109 @@ def _combined_bce_derivative(
         elif any(code(t) == code(probs) for t in one_minus(factor, role_of)):
             found_complement = True
     return (probs, labels) if found_probs and found_complement else None
+
+
+# ----- the syntax adapter: what ``losslint/values.py`` asks of a LibCST tree (``screen/syntax.py`` answers for ast)
+
+dotted_name = imports.dotted_name
+
+
+def argument_count(call: cst.Call) -> int:
+    return len(call.args)
+
+
+def first_values(call: cst.Call, count: int) -> List[cst.BaseExpression]:
+    """The values of the first ``count`` arguments, whatever their keywords."""
+    return [a.value for a in call.args[:count]]
+
+
+def unkeyworded_values(call: cst.Call) -> List[cst.BaseExpression]:
+    """The values of the arguments without a keyword, ``*args`` included."""
+    return [a.value for a in call.args if a.keyword is None]
+
+
+def is_call(node: object) -> bool:
+    return isinstance(node, cst.Call)
+
+
+def name(node: object) -> Optional[str]:
+    return node.value if isinstance(node, cst.Name) else None
+
+
+def attribute(node: object) -> Optional[Tuple[cst.BaseExpression, str]]:
+    """``(x, "attr")`` for ``x.attr``."""
+    return (node.value, node.attr.value) if isinstance(node, cst.Attribute) else None
+
+
+def minus_operand(node: object) -> Optional[cst.BaseExpression]:
+    """``x`` for ``-x``."""
+    if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Minus):
+        return node.expression
+    return None
+
+
+def elements(node: object) -> Optional[List[cst.BaseExpression]]:
+    """The items of a list or tuple literal; None for anything else."""
+    if isinstance(node, (cst.List, cst.Tuple)):
+        return [e.value for e in node.elements]
+    return None
+
+
+def scaled_sides(node: object) -> Optional[Tuple[cst.BaseExpression, cst.BaseExpression]]:
+    """``(a, b)`` for ``a * b`` and ``a / b``: the two sides whose signs multiply."""
+    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, (cst.Multiply, cst.Divide)):
+        return node.left, node.right
+    return None
+
+
+def bool_keyword(call: cst.Call, name_: str) -> Optional[bool]:
+    value = keyword(call, name_)
+    if isinstance(value, cst.Name) and value.value in ("True", "False"):
+        return value.value == "True"
+    return None
+
+
+def integer(node: object) -> Optional[int]:
+    """The value of an integer literal."""
+    return int(node.evaluated_value) if isinstance(node, cst.Integer) else None
+
+
+def call_arguments(call: cst.Call) -> List[Tuple[Optional[str], cst.BaseExpression, bool]]:
+    """``(keyword, value, starred)`` for each argument, in order; ``starred`` for ``*x`` and ``**x``."""
+    return [(a.keyword.value if a.keyword is not None else None, a.value, bool(a.star)) for a in call.args]
+
+
+def is_tuple(node: object) -> bool:
+    return isinstance(node, cst.Tuple)
+
+
+def is_string_literal(node: object) -> bool:
+    return isinstance(node, cst.SimpleString)
+
+
+def is_none(node: object) -> bool:
+    return isinstance(node, cst.Name) and node.value == "None"
+
+
+def collection_items(node: object) -> Optional[List[cst.BaseExpression]]:
+    """The items of a tuple, list or set literal; None for anything else."""
+    if isinstance(node, (cst.Tuple, cst.List, cst.Set)):
+        return [e.value for e in node.elements]
+    return None
+
+
+def target_elements(target: object) -> Optional[List[cst.BaseExpression]]:
+    """The names of ``a, *b = ...``; None when the target is not a tuple or list."""
+    return elements(target)
+
+
+def starred_target(target: object) -> Optional[cst.BaseExpression]:
+    return target.value if isinstance(target, cst.StarredElement) else None
+
+
+def subscript_target(target: object) -> Optional[Tuple[cst.BaseExpression, List[cst.BaseExpression], int]]:
+    """``(array, plain indices, number of indices and ranges)`` for ``array[...]``."""
+    if not isinstance(target, cst.Subscript):
+        return None
+    indices = [element.slice.value for element in target.slice if isinstance(element.slice, cst.Index)]
+    return target.value, indices, len(target.slice)

@@ -5,12 +5,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import pytest
 
 from losslint import engine
-from losslint.engine import lint_paths
+from losslint.engine import lint_paths, lint_source
 from losslint.registry import select
 
 STABLE = b"import numpy as np\ndef f(z):\n    e = np.exp(z)\n    return e / e.sum()\n"
@@ -216,3 +217,12 @@ def _children(pid: int):
         except OSError:
             pass
     return found
+
+
+def test_the_compilers_warnings_about_linted_code_are_neither_printed_nor_turned_into_errors():
+    # `"x"(...)` and `"\d"` make CPython warn while parsing; under `-W error` that warning is raised.
+    source = 'import numpy as np\nlabel = "x"("softmax")\npattern = "\\d"\nA = np.exp(z) / np.exp(z).sum()\n'
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = lint_source(source, "m.py", select(["ALL"]))
+    assert [f.code for f in result.findings] == ["LL004"]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import ast
 import collections
 import textwrap
-from pathlib import Path
 
 import libcst
 import pytest
@@ -64,7 +63,10 @@ ATTENTION = textwrap.dedent(
 
 
 def _known(facts, text):
-    kinds = collections.Counter((fact.kind, text(node)) for node, fact in facts.values.items())
+    kinds = collections.Counter(
+        (fact.kind, text(node), fact.how, fact.base, fact.axis, fact.shifted, fact.guarded, fact.framework)
+        for node, fact in facts.values.items()
+    )
     sizes = {name: len(getattr(facts, name)) for name in _COLLECTIONS}
     return kinds, sizes
 

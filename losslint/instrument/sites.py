@@ -16,7 +16,7 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from losslint.apis import Expects, Family
-from losslint.facts import FileFacts
+from losslint.records import FileFacts
 from losslint.kinds import Kind
 from losslint.patterns import bce_derivative, number, one_minus
 from losslint.walk import children

@@ -9,7 +9,8 @@ from typing import Dict, FrozenSet, Iterator, List, Optional, Tuple, Type
 from losslint import apis
 from losslint.apis import Role
 from losslint.kinds import Fact, Kind
-from losslint.screen.facts import ScreenFacts, analyze
+from losslint.records import FileFacts
+from losslint.screen.facts import analyze
 from losslint.screen.syntax import SourceText, argument_count, first_values
 
 
@@ -21,7 +22,7 @@ class Evidence:
         self.text = SourceText(source)
 
     @cached_property
-    def facts(self) -> ScreenFacts:
+    def facts(self) -> FileFacts:
         return analyze(self.tree, self.source, self.knowledge)
 
     @cached_property

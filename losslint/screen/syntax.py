@@ -198,3 +198,120 @@ def _combined_bce_derivative(node: ast.AST, role_of: RoleOf, text: SourceText) -
         elif any(text.code(t) == wanted for t in one_minus(factor, role_of)):
             found_complement = True
     return (probs, labels) if found_probs and found_complement else None
+
+
+# ----- the syntax adapter: what ``losslint/values.py`` asks of an ast tree (``patterns.py`` answers for LibCST)
+
+
+def unkeyworded_values(call: ast.Call) -> List[ast.expr]:
+    """The values of the arguments without a keyword, ``*args`` included."""
+    return [a.value if isinstance(a, ast.Starred) else a for a in call.args]
+
+
+def is_call(node: object) -> bool:
+    return isinstance(node, ast.Call)
+
+
+def name(node: object) -> Optional[str]:
+    """The identifier of a name; ``None``, ``True`` and ``False`` count, as LibCST reads them as names."""
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Constant) and (node.value is None or type(node.value) is bool):
+        return str(node.value)
+    return None
+
+
+def attribute(node: object) -> Optional[Tuple[ast.expr, str]]:
+    """``(x, "attr")`` for ``x.attr``."""
+    return (node.value, node.attr) if isinstance(node, ast.Attribute) else None
+
+
+def minus_operand(node: object) -> Optional[ast.expr]:
+    """``x`` for ``-x``."""
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        return node.operand
+    return None
+
+
+def elements(node: object) -> Optional[List[ast.expr]]:
+    """The items of a list or tuple literal (``*x`` gives ``x``); None for anything else."""
+    if isinstance(node, (ast.List, ast.Tuple)):
+        return [e.value if isinstance(e, ast.Starred) else e for e in node.elts]
+    return None
+
+
+def scaled_sides(node: object) -> Optional[Tuple[ast.expr, ast.expr]]:
+    """``(a, b)`` for ``a * b`` and ``a / b``: the two sides whose signs multiply."""
+    if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Mult, ast.Div)):
+        return node.left, node.right
+    return None
+
+
+def bool_keyword(call: ast.Call, name_: str) -> Optional[bool]:
+    value = keyword(call, name_)
+    if isinstance(value, ast.Constant) and isinstance(value.value, bool):
+        return value.value
+    return None
+
+
+def integer(node: object) -> Optional[int]:
+    """The value of an integer literal (not ``True`` or ``False``)."""
+    return node.value if isinstance(node, ast.Constant) and type(node.value) is int else None
+
+
+def call_arguments(call: ast.Call) -> List[Tuple[Optional[str], ast.expr, bool]]:
+    """``(keyword, value, starred)`` for each argument, positional ones first; ``starred`` for ``*x`` and ``**x``."""
+    found: List[Tuple[Optional[str], ast.expr, bool]] = [
+        (None, a.value, True) if isinstance(a, ast.Starred) else (None, a, False) for a in call.args
+    ]
+    found.extend((k.arg, k.value, k.arg is None) for k in call.keywords)
+    return found
+
+
+def is_tuple(node: object) -> bool:
+    return isinstance(node, ast.Tuple)
+
+
+def is_string_literal(node: object) -> bool:
+    return isinstance(node, ast.Constant) and isinstance(node.value, (str, bytes))
+
+
+def is_none(node: object) -> bool:
+    return isinstance(node, ast.Constant) and node.value is None
+
+
+def collection_items(node: object) -> Optional[List[ast.expr]]:
+    """The items of a tuple, list or set literal; None for anything else."""
+    if isinstance(node, (ast.Tuple, ast.List, ast.Set)):
+        return [e.value if isinstance(e, ast.Starred) else e for e in node.elts]
+    return None
+
+
+def target_elements(target: object) -> Optional[List[ast.expr]]:
+    """The names of ``a, *b = ...``; None when the target is not a tuple or list."""
+    return elements(target)
+
+
+def starred_target(target: object) -> Optional[ast.expr]:
+    return target.value if isinstance(target, ast.Starred) else None
+
+
+def bare_tuple(node: ast.AST) -> bool:
+    """``a[i, j]`` (two indices, as LibCST counts them), not ``a[(i, j)]`` (one, a tuple)."""
+    if not isinstance(node, ast.Tuple) or not node.elts:
+        return False
+    first = node.elts[0]
+    return (first.lineno, first.col_offset) == (node.lineno, node.col_offset)
+
+
+def slice_parts(node: ast.AST) -> List[ast.expr]:
+    """The indices and ranges of a subscript, each on its own as LibCST lists them."""
+    return list(node.elts) if bare_tuple(node) else [node]
+
+
+def subscript_target(target: object) -> Optional[Tuple[ast.expr, List[ast.expr], int]]:
+    """``(array, plain indices, number of indices and ranges)`` for ``array[...]``."""
+    if not isinstance(target, ast.Subscript):
+        return None
+    parts = slice_parts(target.slice)
+    return target.value, [part for part in parts if not isinstance(part, ast.Slice)], len(parts)
