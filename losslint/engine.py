@@ -244,7 +244,7 @@ def lint_source(
                 message = "the file is nested too deeply for the parser, so it was not checked"
             result.findings.append(_file_finding(PARSE_ERROR, path, message, 1, 1))
         return result
-    if screen and not _may_find(reduce_tree(source, trigger, tree) if reduce else tree, source, walking, knowledge, result):
+    if screen and not _may_find(*(reduce_tree(source, trigger, tree) if reduce else (tree, None)), source, walking, knowledge, result):
         result.parsed = True
         return result
     parsed_text = (reduce_source(source, trigger, tree) if reduce else None) or source
@@ -497,11 +497,11 @@ def _python_parse(source: str) -> ast.Module:
         return ast.parse(source)
 
 
-def _may_find(tree: ast.Module, source: str, rules: RuleClasses, knowledge: apis.Knowledge, result: FileResult) -> bool:
+def _may_find(tree, index, source: str, rules: RuleClasses, knowledge: apis.Knowledge, result: FileResult) -> bool:
     """The screen's answer, or yes where it has none, so that the full analysis decides."""
     try:
         with _deep_recursion():
-            return may_find(tree, source, rules, knowledge)
+            return may_find(tree, source, rules, knowledge, index)
     except RecursionError:
         return True  # the full analysis reports the file as too deep, or lints it
     except Exception as error:  # a bug in losslint: said, and the file is still linted

@@ -83,31 +83,37 @@ def reduce_source(source: str, trigger: Pattern[str], tree: Optional[ast.Module]
     )
 
 
-def reduce_tree(source: str, trigger: Pattern[str], tree: ast.Module) -> ast.Module:
+NodeIndex = Dict[type, List[ast.AST]]
+
+
+def reduce_tree(source: str, trigger: Pattern[str], tree: ast.Module) -> Tuple[ast.Module, Optional[NodeIndex]]:
     """``tree`` without the statements ``reduce_source`` would blank (``tree`` itself when none).
 
     A class keeps the members that stay; the nodes are ``tree``'s own, so positions hold.
+    With it comes, when the statements were scanned, every node of ``tree`` that can
+    hold code by type (not names, constants or docstrings): the scan visits them anyway.
     """
     lines = source.splitlines(keepends=True)
     if not _one_per_line(tree.body, len(lines)):
-        return tree
-    units = _units(tree, lines, trigger)
+        return tree, None
+    index: NodeIndex = {}
+    units = _units(tree, lines, trigger, index)
     keep = _close(units)
     if len(keep) == len(units):
-        return tree
+        return tree, index
     body: List[ast.stmt] = []
-    for index, unit in enumerate(units):
-        if index not in keep or unit.group is not None:
+    for number, unit in enumerate(units):
+        if number not in keep or unit.group is not None:
             continue
         node = unit.node
         if unit.members:
             node = copy.copy(node)
             node.body = [units[member].node for member in unit.members if member in keep]
         body.append(node)
-    return ast.Module(body=body, type_ignores=[])
+    return ast.Module(body=body, type_ignores=[]), index
 
 
-def _units(tree: ast.Module, lines: List[str], trigger: Pattern[str]) -> List[_Unit]:
+def _units(tree: ast.Module, lines: List[str], trigger: Pattern[str], index: Optional[NodeIndex] = None) -> List[_Unit]:
     class_names = [node.name for node in tree.body if isinstance(node, ast.ClassDef)]
     units: List[_Unit] = []
     for node in tree.body:
@@ -118,14 +124,22 @@ def _units(tree: ast.Module, lines: List[str], trigger: Pattern[str]) -> List[_U
             and _one_per_line(node.body, len(lines))
             and all(_starts_its_line(member, lines) for member in node.body)
         ):
-            _add_class(node, start, end, lines, trigger, units)
+            _add_class(node, start, end, lines, trigger, units, index)
         else:
-            units.append(_unit(node, start, end, lines, trigger))
+            units.append(_unit(node, start, end, lines, trigger, index=index))
     return units
 
 
-def _unit(node: ast.stmt, start: int, end: int, lines: List[str], trigger: Pattern[str], group: Optional[int] = None) -> _Unit:
-    scan = _Scan(node)
+def _unit(
+    node: ast.stmt,
+    start: int,
+    end: int,
+    lines: List[str],
+    trigger: Pattern[str],
+    group: Optional[int] = None,
+    index: Optional[NodeIndex] = None,
+) -> _Unit:
+    scan = _Scan(node, index)
     carried = defined = scan.stored
     functions: Set[str] = set()
     method = None
@@ -163,19 +177,27 @@ def _unit(node: ast.stmt, start: int, end: int, lines: List[str], trigger: Patte
     )
 
 
-def _add_class(node: ast.ClassDef, start: int, end: int, lines: List[str], trigger: Pattern[str], units: List[_Unit]) -> None:
+def _add_class(
+    node: ast.ClassDef,
+    start: int,
+    end: int,
+    lines: List[str],
+    trigger: Pattern[str],
+    units: List[_Unit],
+    index: Optional[NodeIndex] = None,
+) -> None:
     header = len(units)
     used: Set[str] = set()
     whole = trigger.search(node.name) is not None
     for part in [*node.decorator_list, *node.bases, *node.keywords]:
-        scan = _Scan(part)
+        scan = _Scan(part, index)
         used |= scan.names
         # A trigger in the class statement itself (a base, a decorator) keeps the whole class.
         whole = whole or scan.mentions(trigger)
     units.append(_Unit(start, end, whole, False, used, {node.name}, set(), node=node))
     for member in node.body:
         member_start, member_end = _span(member, len(lines))
-        unit = _unit(member, member_start, member_end, lines, trigger, group=header)
+        unit = _unit(member, member_start, member_end, lines, trigger, group=header, index=index)
         unit.seeded = unit.seeded or whole
         units[header].members.append(len(units))
         units.append(unit)
@@ -276,7 +298,7 @@ class _Scan:
     attribute names along those chains (``self.x = ...`` stores ``x``).
     """
 
-    def __init__(self, root: ast.AST) -> None:
+    def __init__(self, root: ast.AST, index: Optional[NodeIndex] = None) -> None:
         self.names: Set[str] = set()
         self.attributes: Set[str] = set()
         self.stored: Set[str] = set()
@@ -287,7 +309,14 @@ class _Scan:
         stack = [root]
         while stack:
             node = stack.pop()
+            if not isinstance(node, ast.AST):
+                continue  # a name in `global x` or a None key of `{**d}`: lists are pushed whole
             kind = type(node)
+            if index is not None:
+                found = index.get(kind)
+                if found is None:
+                    found = index[kind] = []
+                found.append(node)
             if kind is ast.Name:
                 self.names.add(node.id)
                 if isinstance(node.ctx, _WRITES):
@@ -332,8 +361,8 @@ class _Scan:
                         self._bind(value)
             for name in _fields(kind):
                 value = getattr(node, name, None)
-                if isinstance(value, list):
-                    stack.extend(item for item in value if isinstance(item, ast.AST))
+                if type(value) is list:
+                    stack.extend(value)
                 elif isinstance(value, ast.AST):
                     stack.append(value)
 

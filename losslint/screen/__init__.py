@@ -13,13 +13,22 @@ tests compare both ways on the fixtures and on real code.
 from __future__ import annotations
 
 import ast
-from typing import Sequence, Type
+from typing import Dict, List, Optional, Sequence, Type
 
 from losslint import apis
 from losslint.screen.evidence import Evidence
 
 
-def may_find(tree: ast.Module, source: str, rules: Sequence[Type], knowledge: apis.Knowledge = apis.BUILT_IN) -> bool:
-    """False when none of ``rules`` can find anything in ``source``; ``tree`` is ``ast.parse(source)``."""
-    evidence = Evidence(tree, source, knowledge)
+def may_find(
+    tree: ast.Module,
+    source: str,
+    rules: Sequence[Type],
+    knowledge: apis.Knowledge = apis.BUILT_IN,
+    index: Optional[Dict[type, List[ast.AST]]] = None,
+) -> bool:
+    """False when none of ``rules`` can find anything in ``source``.
+
+    ``tree`` is ``ast.parse(source)``, or what ``reduce.reduce_tree`` keeps of it, with its node ``index``.
+    """
+    evidence = Evidence(tree, source, knowledge, index)
     return any(rule.screen(evidence) for rule in rules)

@@ -15,11 +15,19 @@ from losslint.screen.syntax import SourceText, argument_count, first_values
 
 
 class Evidence:
-    def __init__(self, tree: ast.Module, source: str, knowledge: apis.Knowledge = apis.BUILT_IN) -> None:
+    def __init__(
+        self,
+        tree: ast.Module,
+        source: str,
+        knowledge: apis.Knowledge = apis.BUILT_IN,
+        index: Optional[Dict[type, List[ast.AST]]] = None,
+    ) -> None:
         self.tree = tree
         self.source = source
         self.knowledge = knowledge
         self.text = SourceText(source)
+        if index is not None:
+            self._by_type = index  # every node that can hold code, by type, from the reduction's scan
 
     @cached_property
     def facts(self) -> FileFacts:

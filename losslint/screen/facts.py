@@ -173,11 +173,13 @@ class _Run(Interpreter):
 
     def children(self, node: ast.AST) -> None:
         """Evaluate the expressions inside a node the analysis has no rule for, so their facts are known."""
-        for child in ast.iter_child_nodes(node):
-            if isinstance(child, ast.expr):
-                self.expr(child)
-            elif not isinstance(child, _NOT_WALKED):
-                self.children(child)
+        for name in node._fields:
+            value = getattr(node, name, None)
+            for child in value if type(value) is list else (value,):
+                if isinstance(child, ast.expr):
+                    self.expr(child)
+                elif isinstance(child, ast.AST) and not isinstance(child, _NOT_WALKED):
+                    self.children(child)
 
     def no_fact(self, node: ast.AST) -> None:
         return None
