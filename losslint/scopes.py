@@ -45,6 +45,9 @@ class Function:
     params: List[str]  # positional, in order: what call sites pass by position or keyword
     unknown_params: List[str]  # `*args`, `**kwargs` and keyword-only: nothing is known of them
     class_name: Optional[str]  # None for a module function or a static method
+    # False only when the body surely calls no module function or method: the pass that gathers
+    # what call sites pass then has nothing to gather there and skips it.
+    calls_local: bool = True
 
     @property
     def is_method(self) -> bool:
@@ -160,8 +163,15 @@ class Analysis:
             if not self.parameter_facts or self.parameter_facts.keys() == before.keys():
                 break
         self._collect_class_attributes()
+        # A method summarised before its class's attributes were known (`return self.act(x)`, with
+        # `self.act = nn.Softmax(dim=1)` set in `__init__`) is summarised again with them.
+        self.summaries = {key: summary for key, summary in self.summaries.items() if not self._is_method(key[0])}
         self._interpret(recording=True)
         return self.facts
+
+    def _is_method(self, node: Node) -> bool:
+        function = self.by_node.get(node)
+        return function is not None and function.is_method
 
     def _interpret(self, recording: bool) -> None:
         run = self.new_run(None, recording=recording)

@@ -94,6 +94,8 @@ class Interpreter:
         """A ``def`` met in a body: interpreted where facts are recorded; its name now shadows imports."""
         if self.recording or self.function is None:
             function = self.analysis.by_node.get(node) or self.analysis.make_function(node, None)
+            if not self.recording and not function.calls_local:
+                return  # it adds no call site, and computes no summary
             run = self.analysis.new_run(function, recording=self.recording, parent=self.env.copy())
             run.function_body(function, inherit_call_sites=True)
 

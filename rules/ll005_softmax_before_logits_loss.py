@@ -92,6 +92,19 @@ import optax
 def loss_fn(logits, labels):
     return optax.softmax_cross_entropy(jax.nn.softmax(logits), labels).mean()  # LL005
 """,
+        """
+import torch.nn.functional as F
+from torch import nn
+class Classifier(nn.Module):
+    def __init__(self, width, classes):
+        super().__init__()
+        self.head = nn.Linear(width, classes)
+        self.act = nn.Softmax(dim=1)
+    def probabilities(self, x):
+        return self.act(self.head(x))
+    def loss(self, x, y):
+        return F.cross_entropy(self.probabilities(x), y)  # LL005
+""",
     )
 
     @classmethod

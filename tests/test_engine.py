@@ -195,3 +195,32 @@ def test_discover_with_excludes_and_force_exclude(tmp_path):
     explicit = str(tmp_path / "skip" / "b.py")
     assert len(discover([explicit], exclude)[0]) == 1
     assert discover([explicit], exclude, force_exclude=True) == ([], [])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "y = np.exp(x)",
+        "from math import exp",
+        "exp",
+        "expected = exp2(x) + my_exp(x) + exp_(x) + ézexp",
+        "x = (exp)",
+        "é exp",
+        "nn.Softmax2d()",
+        "F.softmax",
+        "torch.Sigmoid",
+        "scipy.special.expit",
+        "nothing to see",
+        "self.expand(x); expit_like = 1",
+    ],
+)
+def test_the_fast_trigger_test_answers_as_the_trigger_pattern(text):
+    assert engine._trigger_test()(text) == bool(engine._trigger().search(text))
+
+
+def test_the_fast_trigger_test_answers_as_the_trigger_pattern_on_real_files():
+    from tests.test_reduce import FIXTURES, _installed_sample
+
+    for path in FIXTURES + _installed_sample(40):
+        text = path.read_text(encoding="utf-8", errors="replace")
+        assert engine._trigger_test()(text) == bool(engine._trigger().search(text)), path

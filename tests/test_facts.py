@@ -187,6 +187,26 @@ def test_attributes_cross_methods_of_the_same_class():
     assert kind_of(source) is Kind.SOFTMAX_PROBS
 
 
+def test_a_method_returning_a_class_attribute_layer_knows_what_the_layer_computes():
+    # `probs` is first summarised while the call sites are read, before `self.act` is known.
+    source = """
+    from torch import nn
+
+    class Head(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.act = nn.Softmax(dim=1)
+
+        def probs(self, x):
+            return self.act(x)
+
+        def forward(self, x):
+            probe = self.probs(x)
+            return probe
+    """
+    assert kind_of(source) is Kind.SOFTMAX_PROBS
+
+
 def test_keras_models_know_their_last_activation():
     source = """
     from tensorflow import keras

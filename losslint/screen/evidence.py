@@ -26,12 +26,13 @@ class Evidence:
         self.source = source
         self.knowledge = knowledge
         self.text = SourceText(source)
+        self.index = index
         if index is not None:
             self._by_type = index  # every node that can hold code, by type, from the reduction's scan
 
     @cached_property
     def facts(self) -> FileFacts:
-        return analyze(self.tree, self.source, self.knowledge)
+        return analyze(self.tree, self.source, self.knowledge, self.index)
 
     @cached_property
     def kinds(self) -> FrozenSet[Kind]:

@@ -10,7 +10,8 @@ compare them).
 from __future__ import annotations
 
 import ast
-from typing import Dict, Iterable, Optional
+from bisect import bisect_left
+from typing import Dict, Iterable, List, Optional
 
 from losslint import apis
 from losslint.kinds import Fact, Kind
@@ -311,8 +312,36 @@ def _module_functions(tree: ast.Module) -> Dict[str, Function]:
     return functions
 
 
-def analyze(tree: ast.Module, source: str, knowledge: apis.Knowledge = apis.BUILT_IN) -> FileFacts:
-    """What ``facts.analyze`` would know of the module ``source``, keyed by the nodes of ``tree``."""
+def _mark_bodies_without_local_calls(functions: Dict[str, Function], calls: List[ast.Call]) -> None:
+    """Find, from the file's calls and line spans, the functions that surely call no module function."""
+    names = {key for key in functions if "." not in key}
+    methods = {key.split(".", 1)[1] for key in functions if "." in key}
+    lines = sorted(
+        {
+            call.lineno
+            for call in calls
+            if (type(call.func) is ast.Name and call.func.id in names)
+            or (type(call.func) is ast.Attribute and call.func.attr in methods)
+        }
+    )
+    for function in functions.values():
+        first = bisect_left(lines, function.node.lineno)
+        function.calls_local = first < len(lines) and lines[first] <= function.node.end_lineno
+
+
+def analyze(
+    tree: ast.Module,
+    source: str,
+    knowledge: apis.Knowledge = apis.BUILT_IN,
+    index: Optional[Dict[type, List[ast.AST]]] = None,
+) -> FileFacts:
+    """What ``facts.analyze`` would know of the module ``source``, keyed by the nodes of ``tree``.
+
+    ``index``, every node of the file by type (``reduce.reduce_tree``'s), lets it skip work that cannot matter.
+    """
     imports = AstImportTable.from_tree(tree)
     code = SourceText(source).code
-    return Analysis(tree.body, imports, knowledge, syntax, code, _Run, _module_functions(tree), _function).run()
+    functions = _module_functions(tree)
+    if index is not None:
+        _mark_bodies_without_local_calls(functions, index.get(ast.Call, []))
+    return Analysis(tree.body, imports, knowledge, syntax, code, _Run, functions, _function).run()
