@@ -125,6 +125,7 @@ def discover(
     files: List[Tuple[Path, str]] = []
     missing: List[str] = []
     seen = set()
+    folders: Dict[str, str] = {}
     for given in paths:
         path = Path(given)
         if not path.exists():
@@ -137,11 +138,23 @@ def discover(
         else:
             candidates = iter([(path, given)])
         for file, display in candidates:
-            key = os.path.realpath(file)
+            key = _real_path(file, folders)
             if key not in seen:
                 seen.add(key)
                 files.append((file, display))
     return files, missing
+
+
+def _real_path(file: Path, folders: Dict[str, str]) -> str:
+    """``os.path.realpath(file)``, each folder resolved once: that costs a system call per path component."""
+    text = os.fspath(file)
+    if os.path.islink(text):
+        return os.path.realpath(text)
+    folder, name = os.path.split(text)
+    real = folders.get(folder)
+    if real is None:
+        real = folders[folder] = os.path.realpath(folder or os.curdir)
+    return os.path.join(real, name)
 
 
 def _walk(root: Path, display_root: str, exclude: PathPatterns) -> Iterator[Tuple[Path, str]]:

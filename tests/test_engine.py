@@ -224,3 +224,14 @@ def test_the_fast_trigger_test_answers_as_the_trigger_pattern_on_real_files():
     for path in FIXTURES + _installed_sample(40):
         text = path.read_text(encoding="utf-8", errors="replace")
         assert engine._trigger_test()(text) == bool(engine._trigger().search(text)), path
+
+
+def test_a_file_reached_twice_through_links_is_linted_once(tmp_path):
+    real = tmp_path / "real"
+    real.mkdir()
+    (real / "m.py").write_text("x = 1\n")
+    (tmp_path / "alias.py").symlink_to(real / "m.py")
+    (tmp_path / "linked").symlink_to(real, target_is_directory=True)
+    given = [str(tmp_path / "alias.py"), str(real), str(tmp_path / "linked" / "m.py"), str(real / "m.py")]
+    files, missing = discover(given)
+    assert missing == [] and [display for _, display in files] == [given[0]]

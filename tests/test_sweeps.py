@@ -42,6 +42,8 @@ hypothesis = pytest.importorskip("hypothesis")
 hypothesmith = pytest.importorskip("hypothesmith")
 
 
+# hypothesmith compiles what it generates, and CPython warns about code such as `1()` while it does.
+@pytest.mark.filterwarnings("ignore::SyntaxWarning")
 @hypothesis.settings(max_examples=60, deadline=None, suppress_health_check=list(hypothesis.HealthCheck))
 @hypothesis.given(hypothesmith.from_grammar())
 def test_generated_programs_never_crash_the_engine(source):
@@ -51,6 +53,7 @@ def test_generated_programs_never_crash_the_engine(source):
     assert all(f.code.startswith("LL") for f in result.findings)
 
 
+@pytest.mark.filterwarnings("ignore::SyntaxWarning")
 @hypothesis.settings(max_examples=40, deadline=None, suppress_health_check=list(hypothesis.HealthCheck))
 @hypothesis.given(hypothesmith.from_node())
 def test_generated_syntax_trees_never_crash_the_engine(source):
