@@ -54,7 +54,9 @@ class Rule:
     """A check over one file's tree, run in the engine's single batched walk.
 
     Subclasses define ``visit_<Node>`` methods (``visit_BinaryOperation``...) and
-    call ``self.report``. The docstring is the rule's documentation, in the
+    call ``self.report``, and a ``screen`` classmethod that says, from the facts
+    the analysis finds on Python's ``ast``, whether a file can hold a finding at
+    all; only then does the file reach LibCST and the visitors. The docstring is the rule's documentation, in the
     sections What it does / Why is this bad? / Example / Use instead / References.
     ``VALID`` snippets must produce no finding; ``INVALID`` snippets mark each line
     that must produce one with a trailing ``# LLnnn`` comment.
