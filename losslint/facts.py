@@ -19,13 +19,13 @@ from __future__ import annotations
 
 from dataclasses import fields
 from functools import lru_cache
-from typing import Dict, Iterable, List, Optional, Tuple
+from typing import Dict, Iterable, Optional, Tuple
 
 import libcst as cst
 
 from losslint import apis, patterns
 from losslint.imports import ImportTable, dotted_name
-from losslint.kinds import Fact, Kind
+from losslint.kinds import Fact
 from losslint.patterns import code
 from losslint.records import FileFacts
 from losslint.scopes import Analysis, Env, Function
@@ -82,10 +82,7 @@ class _Run(Interpreter):
             self.suite(node.body)
             self.env.values[node.name.value] = None
         elif isinstance(node, cst.Match):
-            self.expr(node.subject)
-            branches = [self.branch(lambda case=case: self.suite(case.body)) for case in node.cases]
-            branches.append(self.env.copy())
-            self.env.merge(branches)
+            self.alternatives(node.subject, [lambda case=case: self.suite(case.body) for case in node.cases])
 
     def suite(self, suite: cst.BaseSuite) -> None:
         if isinstance(suite, cst.IndentedBlock):
@@ -123,18 +120,7 @@ class _Run(Interpreter):
                     self.expr(child)
 
     def if_statement(self, node: cst.If) -> None:
-        decided = self.decided(node.test)
-        if decided is None:
-            self.expr(node.test)
-        if decided is True:
-            self.suite(node.body)
-            return
-        if decided is False:
-            self.else_part(node.orelse)
-            return
-        taken = self.branch(lambda: self.suite(node.body))
-        other = self.branch(lambda: self.else_part(node.orelse))
-        self.env.merge([taken, other])
+        self.choose(node.test, self.decided(node.test), lambda: self.suite(node.body), lambda: self.else_part(node.orelse))
 
     def decided(self, test: cst.BaseExpression) -> Optional[bool]:
         if not self.bindings or not isinstance(test, cst.Comparison) or len(test.comparisons) != 1:
@@ -143,46 +129,35 @@ class _Run(Interpreter):
         return self.static_test(test.left, target.comparator, _COMPARISONS.get(type(target.operator), ""))
 
     def else_part(self, orelse) -> None:
+        """An ``elif`` chain, or the block of an ``else:`` or ``finally:``; nothing for None."""
         if isinstance(orelse, cst.If):
             self.if_statement(orelse)
-        elif isinstance(orelse, cst.Else):
+        elif orelse is not None:
             self.suite(orelse.body)
 
     def loop(self, node) -> None:
-        if isinstance(node, cst.For):
-            self.expr(node.iter)
-        else:
-            self.expr(node.test)
-
         def body() -> None:
             if isinstance(node, cst.For):
                 self.bind(node.target, None)
             self.suite(node.body)
 
-        after_body = self.branch(body)
-        self.env.merge([after_body, self.env.copy()])
-        if node.orelse is not None:
-            self.suite(node.orelse.body)
+        header = node.iter if isinstance(node, cst.For) else node.test
+        self.repeat(header, body, lambda: self.else_part(node.orelse))
 
     def try_statement(self, node) -> None:
-        before = self.env.copy()
-        self.suite(node.body)
-        if node.orelse is not None:
-            self.suite(node.orelse.body)
-        paths = [self.env.copy()]
-        for handler in node.handlers:
-            saved = self.env
-            self.env = before.copy()
+        def handler_path(handler) -> None:
             if handler.type is not None:
                 self.expr(handler.type)
             if handler.name is not None:
                 self.bind(handler.name.name, None)
             self.suite(handler.body)
-            paths.append(self.env)
-            self.env = saved
-        self.env.merge(paths)
-        if node.finalbody is not None:
-            self.suite(node.finalbody.body)
+
+        self.attempt(
+            lambda: self.suite(node.body),
+            lambda: self.else_part(node.orelse),
+            [lambda handler=handler: handler_path(handler) for handler in node.handlers],
+            lambda: self.else_part(node.finalbody),
+        )
 
     # ----- expressions
 
@@ -212,29 +187,8 @@ class _Run(Interpreter):
     def name(self, node: cst.Name) -> Optional[Fact]:
         return self.env.lookup(node.value)
 
-    def sequence(self, node) -> Fact:
-        return Fact(Kind.TUPLE, node, items=tuple(self.expr(e.value) for e in node.elements))
-
-    def if_expression(self, node: cst.IfExp) -> Optional[Fact]:
-        self.expr(node.test)
-        return self.conditional(self.expr(node.body), self.expr(node.orelse))
-
-    def walrus(self, node: cst.NamedExpr) -> Optional[Fact]:
-        fact = self.expr(node.value)
-        self.bind(node.target, fact)
-        return fact
-
     def lambda_(self, node: cst.Lambda) -> None:
         self.nested_scope([p.name.value for p in node.params.params], [node.body])
-
-    def nested_scope(self, names: List[str], expressions: List[cst.BaseExpression]) -> None:
-        saved = self.env
-        self.env = Env(saved, {name: None for name in names})
-        try:
-            for expression in expressions:
-                self.expr(expression)
-        finally:
-            self.env = saved
 
     def comprehension(self, node) -> None:
         saved = self.env
@@ -279,10 +233,10 @@ _EXPRESSION_HANDLERS = {
     cst.Call: Interpreter.call,
     cst.BinaryOperation: _Run.binary_operation,
     cst.Subscript: _Run.subscript,
-    cst.Tuple: _Run.sequence,
-    cst.List: _Run.sequence,
-    cst.IfExp: _Run.if_expression,
-    cst.NamedExpr: _Run.walrus,
+    cst.Tuple: Interpreter.sequence,
+    cst.List: Interpreter.sequence,
+    cst.IfExp: Interpreter.if_expression,
+    cst.NamedExpr: Interpreter.walrus,
     cst.Comparison: _Run.comparison,
     cst.Lambda: _Run.lambda_,
     cst.ListComp: _Run.comprehension,

@@ -27,6 +27,8 @@ def dotted_name(node: cst.BaseExpression) -> Optional[str]:
 class ImportTable:
     """Local name -> qualified name, read from every import in the module."""
 
+    dotted_name = staticmethod(dotted_name)  # how this table reads `a.b.c` in its tree's nodes
+
     def __init__(self, aliases: Dict[str, str]) -> None:
         self.aliases = aliases
 
@@ -38,7 +40,7 @@ class ImportTable:
 
     def qualify(self, node: cst.BaseExpression) -> Optional[str]:
         """The qualified name ``node`` refers to, if its root is an imported name."""
-        name = dotted_name(node)
+        name = self.dotted_name(node)
         if name is None:
             return None
         head, _, rest = name.partition(".")

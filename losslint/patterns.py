@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Callable, List, Optional, Tuple
 
 import libcst as cst
 
 from losslint.apis import Role
-from losslint import imports
+from losslint import imports, shapes
 
 RoleOf = Callable[[cst.Call], Optional[Role]]
 
 _EMPTY_MODULE = cst.Module(body=[])
+_THIS = sys.modules[__name__]  # this module is the syntax adapter `shapes.py` reads LibCST with
 
 
 def code(node: cst.CSTNode) -> str:
@@ -63,108 +65,25 @@ def string_value(node: Optional[cst.BaseExpression]) -> Optional[str]:
 
 def terms(node: cst.BaseExpression, role_of: RoleOf, sign: int = 1) -> List[Tuple[int, cst.BaseExpression]]:
     """The signed terms of a sum: ``-(a - b) + c`` gives ``[(-1, a), (1, b), (1, c)]``."""
-    if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Minus):
-        return terms(node.expression, role_of, -sign)
-    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, (cst.Add, cst.Subtract)):
-        right_sign = sign if isinstance(node.operator, cst.Add) else -sign
-        return terms(node.left, role_of, sign) + terms(node.right, role_of, right_sign)
-    if isinstance(node, cst.Call) and len(node.args) == 2:
-        role = role_of(node)
-        if role in (Role.ADD, Role.SUBTRACT):
-            left, right = node.args[0].value, node.args[1].value
-            right_sign = sign if role is Role.ADD else -sign
-            return terms(left, role_of, sign) + terms(right, role_of, right_sign)
-    return [(sign, node)]
+    return shapes.terms(_THIS, node, role_of, sign)
 
 
 def one_minus(node: cst.BaseExpression, role_of: RoleOf) -> List[cst.BaseExpression]:
     """For ``1 - x (+ eps)`` the subtracted terms ``[x]``; empty when there is no leading 1."""
-    parts = terms(node, role_of)
-    if not any(sign > 0 and is_one(term) for sign, term in parts):
-        return []
-    return [term for sign, term in parts if sign < 0]
+    return shapes.one_minus(_THIS, node, role_of)
 
 
 def division(node: cst.BaseExpression, role_of: RoleOf) -> Optional[Tuple[cst.BaseExpression, cst.BaseExpression]]:
-    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Divide):
-        return node.left, node.right
-    if isinstance(node, cst.Call) and len(node.args) >= 2 and role_of(node) is Role.DIVIDE:
-        return node.args[0].value, node.args[1].value
-    return None
+    return shapes.division(_THIS, node, role_of)
 
 
 def factors(node: cst.BaseExpression, role_of: RoleOf) -> List[cst.BaseExpression]:
-    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Multiply):
-        return factors(node.left, role_of) + factors(node.right, role_of)
-    if isinstance(node, cst.Call) and len(node.args) == 2 and role_of(node) is Role.MULTIPLY:
-        return factors(node.args[0].value, role_of) + factors(node.args[1].value, role_of)
-    return [node]
+    return shapes.factors(_THIS, node, role_of)
 
 
 def bce_derivative(node: cst.BaseExpression, role_of: RoleOf) -> Optional[Tuple[cst.BaseExpression, cst.BaseExpression]]:
-    """``(A, Y)`` when ``node`` is the derivative of binary cross-entropy with respect to ``A``.
-
-    Recognised: ``-(Y/A - (1-Y)/(1-A))`` and every regrouping of its two terms
-    (``np.divide`` and ``torch.div`` included, an epsilon in a denominator
-    allowed), and the combined ``(A - Y) / (A * (1 - A))``.
-    """
-    combined = _combined_bce_derivative(node, role_of)
-    if combined is not None:
-        return combined
-    quotients = []
-    for sign, term in terms(node, role_of):
-        parts = division(term, role_of)
-        if parts is None:
-            continue
-        numerator, denominator = parts
-        # `-y / p` parses as `(-y) / p`: the minus belongs to the term.
-        while isinstance(numerator, cst.UnaryOperation) and isinstance(numerator.operator, cst.Minus):
-            sign, numerator = -sign, numerator.expression
-        quotients.append((sign, (numerator, denominator)))
-    for sign, (numerator, denominator) in quotients:
-        for other_sign, (other_numerator, other_denominator) in quotients:
-            if other_sign != -sign:
-                continue
-            probs = _matching_complement(denominator, other_denominator, role_of)
-            labels = _matching_complement(numerator, other_numerator, role_of)
-            if probs is not None and labels is not None:
-                return probs, labels
-    return None
-
-
-def _matching_complement(
-    plain: cst.BaseExpression, complement: cst.BaseExpression, role_of: RoleOf
-) -> Optional[cst.BaseExpression]:
-    """The term x of ``plain`` such that ``complement`` is ``1 - x``."""
-    subtracted = {code(t) for t in one_minus(complement, role_of)}
-    for sign, term in terms(plain, role_of):
-        if sign > 0 and code(term) in subtracted:
-            return term
-    return None
-
-
-def _combined_bce_derivative(
-    node: cst.BaseExpression, role_of: RoleOf
-) -> Optional[Tuple[cst.BaseExpression, cst.BaseExpression]]:
-    parts = division(node, role_of)
-    if parts is None:
-        return None
-    numerator, denominator = parts
-    numerator_terms = terms(numerator, role_of)
-    if len(numerator_terms) != 2:
-        return None
-    (sign_a, probs), (sign_y, labels) = numerator_terms
-    if sign_a < 0:
-        (sign_a, probs), (sign_y, labels) = (sign_y, labels), (sign_a, probs)
-    if sign_a < 0 or sign_y > 0:
-        return None
-    found_probs = found_complement = False
-    for factor in factors(denominator, role_of):
-        if code(factor) == code(probs):
-            found_probs = True
-        elif any(code(t) == code(probs) for t in one_minus(factor, role_of)):
-            found_complement = True
-    return (probs, labels) if found_probs and found_complement else None
+    """``(A, Y)`` when ``node`` is the derivative of binary cross-entropy with respect to ``A`` (``shapes.py``)."""
+    return shapes.bce_derivative(_THIS, code, node, role_of)
 
 
 # ----- the syntax adapter: what ``losslint/values.py`` asks of a LibCST tree (``screen/syntax.py`` answers for ast)
@@ -213,10 +132,15 @@ def elements(node: object) -> Optional[List[cst.BaseExpression]]:
     return None
 
 
-def scaled_sides(node: object) -> Optional[Tuple[cst.BaseExpression, cst.BaseExpression]]:
-    """``(a, b)`` for ``a * b`` and ``a / b``: the two sides whose signs multiply."""
-    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, (cst.Multiply, cst.Divide)):
-        return node.left, node.right
+_BINARY = {cst.Add: "+", cst.Subtract: "-", cst.Multiply: "*", cst.Divide: "/"}
+
+
+def binary_parts(node: object) -> Optional[Tuple[str, cst.BaseExpression, cst.BaseExpression]]:
+    """``("+", a, b)`` for ``a + b``, and so for ``-``, ``*`` and ``/``."""
+    if isinstance(node, cst.BinaryOperation):
+        operator = _BINARY.get(type(node.operator))
+        if operator is not None:
+            return operator, node.left, node.right
     return None
 
 

@@ -17,7 +17,16 @@ from typing import Dict, List, Optional, Set, Tuple
 from losslint import apis
 from losslint.apis import Expects, LossSpec, Role
 from losslint.kinds import Fact, Kind, same_kind
-from losslint.records import CategoricalLog, CompileUse, DerivativeTwice, LossUse, ModelFit, Node, UserLossCall
+from losslint.records import (
+    CategoricalLog,
+    CompileUse,
+    DerivativeTwice,
+    LossUse,
+    ModelFit,
+    Node,
+    UserLossCall,
+    static_role,
+)
 from losslint.scopes import INHERITABLE, MISSING, Analysis, Env, Function
 
 _LABEL_KINDS = frozenset({Kind.CLASS_INDICES, Kind.ONE_HOT, Kind.BINARY_LABELS})
@@ -119,6 +128,47 @@ class Interpreter:
             return self.env
         finally:
             self.env = saved
+
+    # ----- control flow: a walker says how to run each part, these join the paths
+
+    def choose(self, test: Node, decided: Optional[bool], body, orelse) -> None:
+        """``if test: body() else: orelse()``; ``decided`` when the test is known (see ``static_test``)."""
+        if decided is None:
+            self.expr(test)
+        if decided is True:
+            body()
+        elif decided is False:
+            orelse()
+        else:
+            self.env.merge([self.branch(body), self.branch(orelse)])
+
+    def repeat(self, header: Node, body, orelse) -> None:
+        """A loop: ``header`` (the iterable or the test) once, ``body`` zero or more times, then ``orelse``."""
+        self.expr(header)
+        self.env.merge([self.branch(body), self.env.copy()])
+        orelse()
+
+    def attempt(self, body, orelse, handlers, finalbody) -> None:
+        """``try``: each handler (a callable) starts from the state before ``body``."""
+        before = self.env.copy()
+        body()
+        orelse()
+        paths = [self.env.copy()]
+        for handler in handlers:
+            saved = self.env
+            self.env = before.copy()
+            handler()
+            paths.append(self.env)
+            self.env = saved
+        self.env.merge(paths)
+        finalbody()
+
+    def alternatives(self, subject: Node, cases) -> None:
+        """``match``: one path per case (a callable), and the path where none matched."""
+        self.expr(subject)
+        branches = [self.branch(case) for case in cases]
+        branches.append(self.env.copy())
+        self.env.merge(branches)
 
     def static_test(self, left: Node, right: Node, operator: str) -> Optional[bool]:
         """``activation == "softmax"`` when the function was specialised on ``activation``.
@@ -265,6 +315,31 @@ class Interpreter:
 
     def conditional(self, body: Optional[Fact], orelse: Optional[Fact]) -> Optional[Fact]:
         return body if same_kind(body, orelse) else None
+
+    def if_expression(self, node: Node) -> Optional[Fact]:
+        """``a if test else b``: both trees name the parts ``test``, ``body`` and ``orelse``."""
+        self.expr(node.test)
+        return self.conditional(self.expr(node.body), self.expr(node.orelse))
+
+    def walrus(self, node: Node) -> Optional[Fact]:
+        """``(target := value)``: both trees name the parts ``target`` and ``value``."""
+        fact = self.expr(node.value)
+        self.bind(node.target, fact)
+        return fact
+
+    def sequence(self, node: Node) -> Fact:
+        """A tuple or list literal: a tuple of its items' facts."""
+        return Fact(Kind.TUPLE, node, items=tuple(self.expr(item) for item in self.syntax.elements(node)))
+
+    def nested_scope(self, names: List[str], expressions: List[Node]) -> None:
+        """A lambda's body, with its parameters unknown and the enclosing names visible."""
+        saved = self.env
+        self.env = Env(saved, {name: None for name in names})
+        try:
+            for expression in expressions:
+                self.expr(expression)
+        finally:
+            self.env = saved
 
     def binary(self, node: Node, operator: str, left_node: Node, right_node: Node) -> Optional[Fact]:
         """``left <operator> right`` for ``/ - @ * +``; other operators only evaluate their operands."""
@@ -483,20 +558,9 @@ class Interpreter:
         elif syntax.name(call.func) in self.analysis.functions:
             role = None
         else:
-            role = self._static_role(call)
+            role = static_role(call, self.imports, self.analysis.knowledge, syntax)
         roles[call] = role
         return role
-
-    def _static_role(self, call: Node) -> Optional[Role]:
-        qualified = self.imports.qualify(call.func)
-        if qualified is not None:
-            return self.analysis.knowledge.function_role(qualified)
-        method = self.syntax.attribute(call.func)
-        if method is not None:
-            return apis.METHOD_ROLES.get(method[1])
-        if self.syntax.name(call.func) == "range":
-            return Role.ARANGE
-        return None
 
     def call(self, node: Node) -> Optional[Fact]:
         syntax = self.syntax
@@ -849,8 +913,8 @@ class Interpreter:
         value = self.syntax.number(node)
         if value is not None:
             return value < 0
-        sides = self.syntax.scaled_sides(node)
-        return sides is not None and self.negated(sides[0]) != self.negated(sides[1])
+        parts = self.syntax.binary_parts(node)
+        return parts is not None and parts[0] in ("*", "/") and self.negated(parts[1]) != self.negated(parts[2])
 
     def sequential(self, node: Node, how: str, framework: str) -> Fact:
         syntax = self.syntax

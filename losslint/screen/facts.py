@@ -14,7 +14,7 @@ from bisect import bisect_left
 from typing import Dict, Iterable, List, Optional
 
 from losslint import apis
-from losslint.kinds import Fact, Kind
+from losslint.kinds import Fact
 from losslint.records import FileFacts
 from losslint.scopes import Analysis, Env, Function
 from losslint.screen import syntax
@@ -87,24 +87,10 @@ class _Run(Interpreter):
         self.block(node.body)
 
     def match_statement(self, node: ast.Match) -> None:
-        self.expr(node.subject)
-        branches = [self.branch(lambda case=case: self.block(case.body)) for case in node.cases]
-        branches.append(self.env.copy())
-        self.env.merge(branches)
+        self.alternatives(node.subject, [lambda case=case: self.block(case.body) for case in node.cases])
 
     def if_statement(self, node: ast.If) -> None:
-        decided = self.decided(node.test)
-        if decided is None:
-            self.expr(node.test)
-        if decided is True:
-            self.block(node.body)
-            return
-        if decided is False:
-            self.block(node.orelse)
-            return
-        taken = self.branch(lambda: self.block(node.body))
-        other = self.branch(lambda: self.block(node.orelse))
-        self.env.merge([taken, other])
+        self.choose(node.test, self.decided(node.test), lambda: self.block(node.body), lambda: self.block(node.orelse))
 
     def decided(self, test: ast.AST) -> Optional[bool]:
         if not self.bindings or not isinstance(test, ast.Compare) or len(test.ops) != 1:
@@ -113,37 +99,28 @@ class _Run(Interpreter):
 
     def loop(self, node) -> None:
         is_for = not isinstance(node, ast.While)
-        self.expr(node.iter if is_for else node.test)
 
         def body() -> None:
             if is_for:
                 self.bind(node.target, None)
             self.block(node.body)
 
-        after_body = self.branch(body)
-        self.env.merge([after_body, self.env.copy()])
-        if node.orelse:
-            self.block(node.orelse)
+        self.repeat(node.iter if is_for else node.test, body, lambda: self.block(node.orelse))
 
     def try_statement(self, node) -> None:
-        before = self.env.copy()
-        self.block(node.body)
-        if node.orelse:
-            self.block(node.orelse)
-        paths = [self.env.copy()]
-        for handler in node.handlers:
-            saved = self.env
-            self.env = before.copy()
+        def handler_path(handler: ast.ExceptHandler) -> None:
             if handler.type is not None:
                 self.expr(handler.type)
             if handler.name is not None:
                 self.env.values[handler.name] = None
             self.block(handler.body)
-            paths.append(self.env)
-            self.env = saved
-        self.env.merge(paths)
-        if node.finalbody:
-            self.block(node.finalbody)
+
+        self.attempt(
+            lambda: self.block(node.body),
+            lambda: self.block(node.orelse),
+            [lambda handler=handler: handler_path(handler) for handler in node.handlers],
+            lambda: self.block(node.finalbody),
+        )
 
     def function_definition(self, node) -> None:
         for decorator in node.decorator_list:
@@ -188,25 +165,8 @@ class _Run(Interpreter):
     def name(self, node: ast.Name) -> Optional[Fact]:
         return self.env.lookup(node.id)
 
-    def sequence(self, node) -> Fact:
-        return Fact(Kind.TUPLE, node, items=tuple(self.expr(e.value if isinstance(e, ast.Starred) else e) for e in node.elts))
-
-    def if_expression(self, node: ast.IfExp) -> Optional[Fact]:
-        self.expr(node.test)
-        return self.conditional(self.expr(node.body), self.expr(node.orelse))
-
-    def walrus(self, node: ast.NamedExpr) -> Optional[Fact]:
-        fact = self.expr(node.value)
-        self.bind(node.target, fact)
-        return fact
-
     def lambda_(self, node: ast.Lambda) -> None:
-        saved = self.env
-        self.env = Env(saved, {a.arg: None for a in node.args.args})
-        try:
-            self.expr(node.body)
-        finally:
-            self.env = saved
+        self.nested_scope([a.arg for a in node.args.args], [node.body])
 
     def comprehension(self, node) -> None:
         saved = self.env
@@ -277,10 +237,10 @@ _EXPRESSION_HANDLERS = {
     ast.Call: Interpreter.call,
     ast.BinOp: _Run.binary_operation,
     ast.Subscript: _Run.subscript,
-    ast.Tuple: _Run.sequence,
-    ast.List: _Run.sequence,
-    ast.IfExp: _Run.if_expression,
-    ast.NamedExpr: _Run.walrus,
+    ast.Tuple: Interpreter.sequence,
+    ast.List: Interpreter.sequence,
+    ast.IfExp: Interpreter.if_expression,
+    ast.NamedExpr: Interpreter.walrus,
     ast.Compare: _Run.comparison,
     ast.Lambda: _Run.lambda_,
     ast.ListComp: _Run.comprehension,

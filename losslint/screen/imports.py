@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ast
-from typing import Dict, Iterable, Optional
+from typing import Dict, Iterable
 
 from losslint.imports import ImportTable
 from losslint.screen.syntax import dotted_name
@@ -12,21 +12,13 @@ from losslint.screen.syntax import dotted_name
 class AstImportTable(ImportTable):
     """Local name -> qualified name; ``qualify`` takes ``ast`` expressions."""
 
+    dotted_name = staticmethod(dotted_name)
+
     @classmethod
     def from_tree(cls, tree: ast.Module) -> "AstImportTable":
         aliases: Dict[str, str] = {}
         _collect(tree.body, aliases)
         return cls(aliases)
-
-    def qualify(self, node: ast.AST) -> Optional[str]:  # type: ignore[override]
-        name = dotted_name(node)
-        if name is None:
-            return None
-        head, _, rest = name.partition(".")
-        target = self.aliases.get(head)
-        if target is None:
-            return None
-        return f"{target}.{rest}" if rest else target
 
 
 _NESTED_BLOCKS = ("body", "orelse", "finalbody")

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import ast
+import sys
 from typing import Callable, List, Optional, Tuple
 
+from losslint import shapes
 from losslint.apis import Role
 
 RoleOf = Callable[[ast.Call], Optional[Role]]
+_THIS = sys.modules[__name__]  # this module is the syntax adapter `shapes.py` reads ast with
 
 
 class SourceText:
@@ -103,101 +106,24 @@ def first_values(call: ast.Call, count: int) -> List[ast.expr]:
 
 
 def terms(node: ast.AST, role_of: RoleOf, sign: int = 1) -> List[Tuple[int, ast.AST]]:
-    """The signed terms of a sum: ``-(a - b) + c`` gives ``[(-1, a), (1, b), (1, c)]``."""
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
-        return terms(node.operand, role_of, -sign)
-    if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub)):
-        right_sign = sign if isinstance(node.op, ast.Add) else -sign
-        return terms(node.left, role_of, sign) + terms(node.right, role_of, right_sign)
-    if isinstance(node, ast.Call) and argument_count(node) == 2:
-        role = role_of(node)
-        if role in (Role.ADD, Role.SUBTRACT):
-            left, right = argument_values(node)
-            right_sign = sign if role is Role.ADD else -sign
-            return terms(left, role_of, sign) + terms(right, role_of, right_sign)
-    return [(sign, node)]
+    return shapes.terms(_THIS, node, role_of, sign)
 
 
 def one_minus(node: ast.AST, role_of: RoleOf) -> List[ast.AST]:
-    """For ``1 - x (+ eps)`` the subtracted terms ``[x]``; empty when there is no leading 1."""
-    parts = terms(node, role_of)
-    if not any(sign > 0 and is_one(term) for sign, term in parts):
-        return []
-    return [term for sign, term in parts if sign < 0]
+    return shapes.one_minus(_THIS, node, role_of)
 
 
 def division(node: ast.AST, role_of: RoleOf) -> Optional[Tuple[ast.AST, ast.AST]]:
-    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
-        return node.left, node.right
-    if isinstance(node, ast.Call) and argument_count(node) >= 2 and role_of(node) is Role.DIVIDE:
-        left, right = first_values(node, 2)
-        return left, right
-    return None
+    return shapes.division(_THIS, node, role_of)
 
 
 def factors(node: ast.AST, role_of: RoleOf) -> List[ast.AST]:
-    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult):
-        return factors(node.left, role_of) + factors(node.right, role_of)
-    if isinstance(node, ast.Call) and argument_count(node) == 2 and role_of(node) is Role.MULTIPLY:
-        left, right = argument_values(node)
-        return factors(left, role_of) + factors(right, role_of)
-    return [node]
+    return shapes.factors(_THIS, node, role_of)
 
 
 def bce_derivative(node: ast.AST, role_of: RoleOf, text: SourceText) -> Optional[Tuple[ast.AST, ast.AST]]:
-    """``(A, Y)`` when ``node`` is the derivative of binary cross-entropy: ``patterns.bce_derivative``."""
-    combined = _combined_bce_derivative(node, role_of, text)
-    if combined is not None:
-        return combined
-    quotients = []
-    for sign, term in terms(node, role_of):
-        parts = division(term, role_of)
-        if parts is None:
-            continue
-        numerator, denominator = parts
-        while isinstance(numerator, ast.UnaryOp) and isinstance(numerator.op, ast.USub):
-            sign, numerator = -sign, numerator.operand
-        quotients.append((sign, (numerator, denominator)))
-    for sign, (numerator, denominator) in quotients:
-        for other_sign, (other_numerator, other_denominator) in quotients:
-            if other_sign != -sign:
-                continue
-            probs = _matching_complement(denominator, other_denominator, role_of, text)
-            labels = _matching_complement(numerator, other_numerator, role_of, text)
-            if probs is not None and labels is not None:
-                return probs, labels
-    return None
-
-
-def _matching_complement(plain: ast.AST, complement: ast.AST, role_of: RoleOf, text: SourceText) -> Optional[ast.AST]:
-    subtracted = {text.code(t) for t in one_minus(complement, role_of)}
-    for sign, term in terms(plain, role_of):
-        if sign > 0 and text.code(term) in subtracted:
-            return term
-    return None
-
-
-def _combined_bce_derivative(node: ast.AST, role_of: RoleOf, text: SourceText) -> Optional[Tuple[ast.AST, ast.AST]]:
-    parts = division(node, role_of)
-    if parts is None:
-        return None
-    numerator, denominator = parts
-    numerator_terms = terms(numerator, role_of)
-    if len(numerator_terms) != 2:
-        return None
-    (sign_a, probs), (sign_y, labels) = numerator_terms
-    if sign_a < 0:
-        (sign_a, probs), (sign_y, labels) = (sign_y, labels), (sign_a, probs)
-    if sign_a < 0 or sign_y > 0:
-        return None
-    found_probs = found_complement = False
-    wanted = text.code(probs)
-    for factor in factors(denominator, role_of):
-        if text.code(factor) == wanted:
-            found_probs = True
-        elif any(text.code(t) == wanted for t in one_minus(factor, role_of)):
-            found_complement = True
-    return (probs, labels) if found_probs and found_complement else None
+    """``(A, Y)`` when ``node`` is the derivative of binary cross-entropy: ``shapes.bce_derivative``."""
+    return shapes.bce_derivative(_THIS, text.code, node, role_of)
 
 
 # ----- the syntax adapter: what ``losslint/values.py`` asks of an ast tree (``patterns.py`` answers for LibCST)
@@ -240,10 +166,15 @@ def elements(node: object) -> Optional[List[ast.expr]]:
     return None
 
 
-def scaled_sides(node: object) -> Optional[Tuple[ast.expr, ast.expr]]:
-    """``(a, b)`` for ``a * b`` and ``a / b``: the two sides whose signs multiply."""
-    if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Mult, ast.Div)):
-        return node.left, node.right
+_BINARY = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/"}
+
+
+def binary_parts(node: object) -> Optional[Tuple[str, ast.expr, ast.expr]]:
+    """``("+", a, b)`` for ``a + b``, and so for ``-``, ``*`` and ``/``."""
+    if isinstance(node, ast.BinOp):
+        operator = _BINARY.get(type(node.op))
+        if operator is not None:
+            return operator, node.left, node.right
     return None
 
 
